@@ -1,0 +1,51 @@
+# Project Orchestrator. Without DATABASE_URL every target runs against an embedded
+# PostgreSQL kept in .pgdata/ (see orchestrator_site/devdb.py).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WITH_DB := $(PY) -m orchestrator_site.devdb exec --
+export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
+
+.PHONY: install run test lint format typecheck bench migrate db-stop clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(WITH_DB) $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py seed_demo --if-empty
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install lint typecheck
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: install
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(VENV)/bin/mypy .
+
+bench: install
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/orchestrate.py
+
+migrate: install
+	$(WITH_DB) $(PY) manage.py migrate --no-input
+
+db-stop: install
+	$(PY) -m orchestrator_site.devdb stop
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

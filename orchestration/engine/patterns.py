@@ -1,0 +1,268 @@
+"""Pattern recognition over sprint history (DOMAIN §4), deterministic and pure.
+
+Similarity: each project with history is a vector of five features (team size,
+mean tasks per sprint, mean completion rate, mean sprint duration, mean
+velocity). Every feature is z-scored over the compared population (the target
+and all candidates), so no feature dominates by its unit; two projects are
+similar when the cosine of their normalised vectors is at least 0.7.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from statistics import fmean
+
+from .values import (
+    DataQuality,
+    HistoryFeatures,
+    SimilarProject,
+    SprintOutcome,
+    SuccessIndicators,
+    VelocityTrend,
+)
+
+SIMILARITY_THRESHOLD = 0.7
+MAX_SIMILAR_PROJECTS = 10
+VELOCITY_WINDOW = 10
+TREND_SLOPE = 0.1
+SUCCESSFUL_COMPLETION_RATE = 0.8
+
+
+def round_half_up(value: float) -> int:
+    """``round`` without banker's rounding: 2.5 gives 3."""
+    return math.floor(value + 0.5)
+
+
+def compute_features(
+    *, project_id: str, team_size: int, outcomes: Sequence[SprintOutcome]
+) -> HistoryFeatures | None:
+    """History features of one project from its closed sprints; None without history."""
+    if not outcomes:
+        return None
+    return HistoryFeatures(
+        project_id=project_id,
+        team_size=team_size,
+        closed_sprints=len(outcomes),
+        mean_tasks_per_sprint=fmean(o.task_count for o in outcomes),
+        mean_completion_rate=fmean(o.completion_rate for o in outcomes),
+        mean_duration_weeks=fmean(o.duration_weeks for o in outcomes),
+        mean_velocity=fmean(o.completed_count for o in outcomes),
+        optimal_task_count=optimal_task_count(outcomes),
+    )
+
+
+def optimal_task_count(outcomes: Sequence[SprintOutcome]) -> int:
+    """The sprint size with the best mean completion rate; ties go to the larger size."""
+    rates: dict[int, list[float]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.task_count > 0:
+            rates[outcome.task_count].append(outcome.completion_rate)
+    if not rates:
+        return 0
+    return max(rates, key=lambda size: (fmean(rates[size]), size))
+
+
+def feature_vector(features: HistoryFeatures) -> tuple[float, ...]:
+    return (
+        float(features.team_size),
+        features.mean_tasks_per_sprint,
+        features.mean_completion_rate,
+        features.mean_duration_weeks,
+        features.mean_velocity,
+    )
+
+
+def find_similar_projects(
+    target: HistoryFeatures,
+    candidates: Sequence[HistoryFeatures],
+    *,
+    threshold: float = SIMILARITY_THRESHOLD,
+    limit: int = MAX_SIMILAR_PROJECTS,
+) -> tuple[SimilarProject, ...]:
+    """Projects whose normalised feature vectors have cosine similarity >= ``threshold``.
+
+    Best first (ties by project id), at most ``limit``; ``target`` itself is skipped.
+    """
+    others = [c for c in candidates if c.project_id != target.project_id]
+    if not others:
+        return ()
+    vectors = [feature_vector(target)] + [feature_vector(c) for c in others]
+    normalised = _zscore_columns(vectors)
+    origin = normalised[0]
+    scored = [
+        (cosine_similarity(origin, vector), candidate)
+        for vector, candidate in zip(normalised[1:], others, strict=True)
+    ]
+    kept = sorted(
+        ((score, c) for score, c in scored if score >= threshold),
+        key=lambda item: (-item[0], item[1].project_id),
+    )[:limit]
+    return tuple(
+        SimilarProject(
+            project_id=c.project_id,
+            similarity_score=round(score, 4),
+            team_size=c.team_size,
+            completion_rate=round(c.mean_completion_rate, 4),
+            avg_sprint_duration=round(c.mean_duration_weeks, 2),
+            optimal_task_count=c.optimal_task_count,
+        )
+        for score, c in kept
+    )
+
+
+def _zscore_columns(rows: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    columns = list(zip(*rows, strict=True))
+    means = [fmean(column) for column in columns]
+    deviations = [
+        math.sqrt(fmean((value - mean) ** 2 for value in column))
+        for column, mean in zip(columns, means, strict=True)
+    ]
+    return [
+        tuple(
+            (value - mean) / deviation if deviation > 0 else 0.0
+            for value, mean, deviation in zip(row, means, deviations, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def cosine_similarity(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine of two vectors; 0.0 when either has no length."""
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    if norm == 0:
+        return 0.0
+    return sum(x * y for x, y in zip(a, b, strict=True)) / norm
+
+
+def analyze_velocity(completed_counts: Sequence[int]) -> VelocityTrend:
+    """Least-squares trend of completed tasks over the last sprints (oldest first)."""
+    recent = list(completed_counts)[-VELOCITY_WINDOW:]
+    n = len(recent)
+    slope = _least_squares_slope(recent)
+    if slope > TREND_SLOPE:
+        trend = "increasing"
+    elif slope < -TREND_SLOPE:
+        trend = "decreasing"
+    else:
+        trend = "stable"
+    confidence = min(n / VELOCITY_WINDOW, 1.0) * (1.0 - abs(slope))
+    return VelocityTrend(
+        trend=trend,
+        slope=round(slope, 4),
+        confidence=round(min(max(confidence, 0.0), 1.0), 4),
+        current_velocity=recent[-1] if recent else 0,
+        historical_min=min(recent, default=0),
+        historical_max=max(recent, default=0),
+        sprints_analyzed=n,
+    )
+
+
+def _least_squares_slope(values: Sequence[int]) -> float:
+    n = len(values)
+    if n < 2:
+        return 0.0
+    x_mean = (n - 1) / 2
+    y_mean = fmean(values)
+    numerator = sum((x - x_mean) * (y - y_mean) for x, y in enumerate(values))
+    denominator = sum((x - x_mean) ** 2 for x in range(n))
+    return numerator / denominator
+
+
+def detect_success_patterns(similar: Sequence[SimilarProject]) -> SuccessIndicators:
+    """What worked for the similar projects."""
+    if not similar:
+        return SuccessIndicators(
+            optimal_tasks_per_sprint=None,
+            recommended_duration_weeks=None,
+            success_probability=0.0,
+            projects_analyzed=0,
+        )
+    successful = sum(1 for p in similar if p.completion_rate > SUCCESSFUL_COMPLETION_RATE)
+    return SuccessIndicators(
+        optimal_tasks_per_sprint=round_half_up(fmean(p.optimal_task_count for p in similar)),
+        recommended_duration_weeks=max(
+            1, round_half_up(fmean(p.avg_sprint_duration for p in similar))
+        ),
+        success_probability=round(successful / len(similar), 4),
+        projects_analyzed=len(similar),
+    )
+
+
+def assess_data_quality(*, outcomes: Sequence[SprintOutcome], retrospectives: int) -> DataQuality:
+    """How much the project's own history can be trusted.
+
+    completeness = mean of: closed sprints towards 10, retrospective coverage, and the
+    share of closed sprints with a task snapshot.
+    """
+    closed = len(outcomes)
+    issues: list[str] = []
+    if closed < 3:
+        issues.append(f"Only {closed} closed sprint(s); trends need at least 3")
+    if closed and retrospectives < closed:
+        issues.append(f"{closed - retrospectives} closed sprint(s) have no retrospective")
+    with_tasks = sum(1 for o in outcomes if o.task_count > 0)
+    if with_tasks < closed:
+        issues.append(f"{closed - with_tasks} closed sprint(s) have no task snapshot")
+    if closed:
+        completeness = fmean(
+            [
+                min(closed / VELOCITY_WINDOW, 1.0),
+                min(retrospectives / closed, 1.0),
+                with_tasks / closed,
+            ]
+        )
+    else:
+        completeness = 0.0
+    level = "high" if completeness >= 0.8 else "medium" if completeness >= 0.5 else "low"
+    return DataQuality(
+        closed_sprints=closed,
+        retrospectives=retrospectives,
+        avg_completion_rate=round(fmean(o.completion_rate for o in outcomes), 4) if closed else 0.0,
+        avg_velocity=round(fmean(o.completed_count for o in outcomes), 2) if closed else 0.0,
+        completeness_score=round(completeness, 4),
+        quality_level=level,
+        issues=tuple(issues),
+    )
+
+
+def pattern_confidence(
+    *, similar: Sequence[SimilarProject], velocity: VelocityTrend, quality: DataQuality
+) -> float:
+    """Mean of the similarity evidence, the velocity confidence and the data completeness.
+
+    Similarity evidence is the mean similarity score, scaled down below three projects.
+    """
+    evidence = (
+        min(len(similar) / 3, 1.0) * fmean(p.similarity_score for p in similar) if similar else 0.0
+    )
+    return round(fmean([evidence, velocity.confidence, quality.completeness_score]), 4)
+
+
+def summarize_insights(
+    *,
+    similar: Sequence[SimilarProject],
+    velocity: VelocityTrend,
+    success: SuccessIndicators,
+    quality: DataQuality,
+) -> str:
+    """One readable paragraph of what the history says."""
+    if quality.closed_sprints == 0:
+        history = "No closed sprints yet, so the project's own history says nothing"
+    else:
+        history = (
+            f"Velocity is {velocity.trend} over the last {velocity.sprints_analyzed} sprint(s) "
+            f"(slope {velocity.slope:+.2f}, current {velocity.current_velocity} task(s))"
+        )
+    if similar:
+        best = similar[0]
+        peers = (
+            f"{len(similar)} similar project(s), closest {best.project_id} "
+            f"({best.similarity_score:.2f}); they finish best with about "
+            f"{success.optimal_tasks_per_sprint} task(s) per sprint and "
+            f"{success.success_probability:.0%} of them complete over 80% of their tasks"
+        )
+    else:
+        peers = "no similar projects with history were found"
+    return f"{history}; {peers}; data quality is {quality.quality_level}."

@@ -1,0 +1,232 @@
+"""Frozen values that flow between the selectors, the engine and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class DecisionMode(StrEnum):
+    RULE_BASED_ONLY = "rule_based_only"
+    INTELLIGENCE_ENHANCED = "intelligence_enhanced"
+
+
+class ConflictType(StrEnum):
+    HOLIDAY = "holiday"
+    PTO = "pto"
+
+
+class ClosureReason(StrEnum):
+    ALL_TASKS_COMPLETED = "all_tasks_completed"
+    END_DATE_PASSED = "end_date_passed"
+
+
+class AdjustmentKind(StrEnum):
+    TASK_COUNT = "task_count"
+    SPRINT_DURATION = "sprint_duration"
+
+
+@dataclass(frozen=True)
+class OrchestrationOptions:
+    create_sprint_if_needed: bool = True
+    assign_tasks: bool = True
+    create_cronjob: bool = True
+    schedule: str = "0 14 * * 1-5"
+    sprint_duration_weeks: int = 2
+    max_tasks_per_sprint: int = 10
+    enable_pattern_recognition: bool = True
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class DecisionConfig:
+    mode: DecisionMode = DecisionMode.INTELLIGENCE_ENHANCED
+    confidence_threshold: float = 0.5
+    enable_task_count_adjustment: bool = True
+    enable_sprint_duration_adjustment: bool = True
+    min_similar_projects: int = 3
+    max_task_adjustment_percent: float = 50.0
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    total: int
+    completed: int
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.completed
+
+
+@dataclass(frozen=True)
+class ActiveSprint:
+    sprint_id: str
+    sprint_name: str
+    start_date: date
+    end_date: date
+    duration_weeks: int
+    tasks: TaskSummary
+    schedule_name: str | None
+    schedule_active: bool
+
+
+@dataclass(frozen=True)
+class Conflict:
+    type: ConflictType
+    date: date
+    name: str
+    details: str
+
+
+@dataclass(frozen=True)
+class ProjectState:
+    """What the rules need to know about one project at one moment."""
+
+    project_id: str
+    backlog_tasks: int
+    unassigned_tasks: int
+    active_sprint: ActiveSprint | None
+    team_size: int
+    conflicts: tuple[Conflict, ...]
+    next_sprint_number: int
+
+
+# --- history and patterns -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SprintOutcome:
+    """One closed sprint: how many tasks it held and how many were completed."""
+
+    sprint_id: str
+    task_count: int
+    completed_count: int
+    duration_weeks: int
+
+    @property
+    def completion_rate(self) -> float:
+        return self.completed_count / self.task_count if self.task_count else 0.0
+
+
+@dataclass(frozen=True)
+class HistoryFeatures:
+    project_id: str
+    team_size: int
+    closed_sprints: int
+    mean_tasks_per_sprint: float
+    mean_completion_rate: float
+    mean_duration_weeks: float
+    mean_velocity: float
+    optimal_task_count: int
+
+
+@dataclass(frozen=True)
+class SimilarProject:
+    project_id: str
+    similarity_score: float
+    team_size: int
+    completion_rate: float
+    avg_sprint_duration: float
+    optimal_task_count: int
+
+
+@dataclass(frozen=True)
+class VelocityTrend:
+    trend: str  # "increasing" | "decreasing" | "stable"
+    slope: float
+    confidence: float
+    current_velocity: int
+    historical_min: int
+    historical_max: int
+    sprints_analyzed: int
+
+
+@dataclass(frozen=True)
+class SuccessIndicators:
+    optimal_tasks_per_sprint: int | None
+    recommended_duration_weeks: int | None
+    success_probability: float
+    projects_analyzed: int
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    closed_sprints: int
+    retrospectives: int
+    avg_completion_rate: float
+    avg_velocity: float
+    completeness_score: float
+    quality_level: str  # "high" | "medium" | "low"
+    issues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatternAnalysis:
+    similar_projects: tuple[SimilarProject, ...]
+    velocity: VelocityTrend
+    success: SuccessIndicators
+    insights_summary: str
+    confidence: float
+    data_quality: DataQuality
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaseDecision:
+    """The rule-based decision of DOMAIN §3.3."""
+
+    close_sprint_id: str | None
+    closure_reason: ClosureReason | None
+    create_new_sprint: bool
+    new_sprint_number: int | None
+    tasks_to_assign: int
+    sprint_duration_weeks: int
+    available_tasks: int
+    create_schedule: bool
+    heal_schedule: bool
+    reasoning: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: AdjustmentKind
+    original: int
+    proposed: int
+    confidence: float
+    evidence_source: str
+    rationale: str
+    supporting_projects: int
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A proposal after the confidence gate: whether it was applied and why not."""
+
+    proposal: Proposal
+    applied_value: int
+    gate_passed: bool
+    applied: bool
+    rejection_reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The final decision: the base decision plus the adjustments that were applied."""
+
+    base: BaseDecision
+    tasks_to_assign: int
+    sprint_duration_weeks: int
+    decision_source: DecisionMode
+    adjustments: tuple[Adjustment, ...]
+    reasoning: tuple[str, ...]
+    warnings: tuple[str, ...]
+    overall_confidence: float | None
+    threshold_met: bool
+    minimum_threshold: float
+
+    def adjustment(self, kind: AdjustmentKind) -> Adjustment | None:
+        return next((a for a in self.adjustments if a.proposal.kind == kind), None)

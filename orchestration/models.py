@@ -1,0 +1,419 @@
+"""The orchestration domain (DOMAIN §2).
+
+Projects, employees, tasks and sprints are keyed by their human-readable ids,
+because the API uses them.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from .engine.values import DecisionMode
+
+identifier_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    "Use letters, digits, '-', '_' and '.', starting with a letter or digit.",
+)
+IDENTIFIER_LENGTH = 64
+
+
+class ProjectStatus(models.TextChoices):
+    INACTIVE = "inactive"
+    IN_PROGRESS = "in_progress"
+
+
+class Project(models.Model):
+    project_id = models.CharField(
+        primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
+    )
+    name = models.CharField(max_length=200)
+    codename = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.INACTIVE
+    )
+    # Sprints ever opened; the next sprint is number sprint_count + 1.
+    sprint_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project_id"]
+
+    def __str__(self) -> str:
+        return self.project_id
+
+
+class Employee(models.Model):
+    employee_id = models.CharField(
+        primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_id"]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} ({self.name})"
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "employee_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "employee"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} in {self.project_id}"
+
+
+class HolidayType(models.TextChoices):
+    PUBLIC = "public"
+    COMPANY = "company"
+    OPTIONAL = "optional"
+
+
+class Holiday(models.Model):
+    date = models.DateField()
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=HolidayType.choices, default=HolidayType.PUBLIC)
+
+    class Meta:
+        ordering = ["date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "name"], name="unique_holiday_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class PTO(models.Model):
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="pto")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "PTO"
+        verbose_name_plural = "PTO"
+        ordering = ["start_date", "employee_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="pto_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["employee", "end_date"], name="pto_employee_end")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.start_date}..{self.end_date}"
+
+
+class TaskStatus(models.TextChoices):
+    UNASSIGNED = "unassigned"
+    ASSIGNED_TO_SPRINT = "assigned_to_sprint"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class Task(models.Model):
+    task_id = models.CharField(
+        primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=TaskStatus.choices, default=TaskStatus.UNASSIGNED
+    )
+    assigned_to = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    sprint = models.ForeignKey(
+        "Sprint", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    progress_percentage = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "task_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_percentage__gte=0, progress_percentage__lte=100),
+                name="task_progress_0_100",
+            ),
+        ]
+        indexes = [
+            # Backlog counts and "oldest unassigned first" of the analysis.
+            models.Index(fields=["project", "status", "created_at"], name="task_backlog"),
+        ]
+
+    def __str__(self) -> str:
+        return self.task_id
+
+    @property
+    def is_completed(self) -> bool:
+        return self.progress_percentage >= 100
+
+
+class SprintStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CLOSED_WITH_PENDING_TASKS = "closed_with_pending_tasks"
+
+
+class Sprint(models.Model):
+    sprint_id = models.CharField(max_length=IDENTIFIER_LENGTH + 8, primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sprints")
+    number = models.PositiveIntegerField()
+    sprint_name = models.CharField(max_length=IDENTIFIER_LENGTH + 8)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    duration_weeks = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=30, choices=SprintStatus.choices, default=SprintStatus.IN_PROGRESS
+    )
+    # Which kind of decision opened the sprint: decision-impact compares the two.
+    decision_source = models.CharField(
+        max_length=30,
+        choices=[(m.value, m.value) for m in DecisionMode],
+        default=DecisionMode.RULE_BASED_ONLY.value,
+    )
+    # Filled at closing from the task snapshot, so history reads need no join.
+    task_count = models.PositiveIntegerField(null=True, blank=True)
+    completed_count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="in_progress"),
+                name="one_active_sprint_per_project",
+            ),
+            models.UniqueConstraint(fields=["project", "number"], name="unique_sprint_number"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="sprint_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_count__lte=F("task_count")),
+                name="sprint_completed_within_tasks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.sprint_id
+
+    @property
+    def completion_rate(self) -> float | None:
+        if not self.task_count or self.completed_count is None:
+            return None
+        return self.completed_count / self.task_count
+
+
+class SprintTaskSnapshot(models.Model):
+    """Which tasks a sprint held when it closed and how far each got."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="task_snapshots")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    assigned_to = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    progress_percentage = models.PositiveSmallIntegerField()
+    completed = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sprint", "task"], name="unique_snapshot_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} in {self.sprint_id}: {self.progress_percentage}%"
+
+
+class DailyScrumReport(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="daily_reports")
+    report_date = models.DateField()
+    summary = models.TextField()
+    metrics = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-report_date", "-id"]
+        indexes = [models.Index(fields=["sprint", "report_date"], name="report_sprint_date")]
+
+    def __str__(self) -> str:
+        return f"Daily scrum of {self.sprint_id} on {self.report_date}"
+
+
+class DailyScrumEntry(models.Model):
+    report = models.ForeignKey(DailyScrumReport, on_delete=models.CASCADE, related_name="entries")
+    employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    yesterday_work = models.TextField()
+    today_work = models.TextField()
+    impediments = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "daily scrum entries"
+
+    def __str__(self) -> str:
+        return f"{self.employee_id or 'unassigned'} on {self.task_id}"
+
+
+class SprintRetrospective(models.Model):
+    sprint = models.OneToOneField(Sprint, on_delete=models.CASCADE, related_name="retrospective")
+    what_went_well = models.TextField()
+    what_could_be_improved = models.TextField()
+    tasks_summary = models.JSONField(default=dict)
+    completion_rate = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Retrospective of {self.sprint_id}"
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open"
+    DONE = "done"
+
+
+class RetrospectiveActionItem(models.Model):
+    retrospective = models.ForeignKey(
+        SprintRetrospective, on_delete=models.CASCADE, related_name="action_items"
+    )
+    description = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN
+    )
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class DailyScrumSchedule(models.Model):
+    """Stands in for the Kubernetes CronJob that runs a sprint's daily scrum."""
+
+    name = models.CharField(max_length=52, unique=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schedules")
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="schedules")
+    cron_schedule = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DecisionModeConfig(models.Model):
+    """A project's own decision configuration; projects without one use the settings."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="decision_config"
+    )
+    mode = models.CharField(max_length=30, choices=[(m.value, m.value) for m in DecisionMode])
+    confidence_threshold = models.FloatField(
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    enable_task_count_adjustment = models.BooleanField()
+    enable_sprint_duration_adjustment = models.BooleanField()
+    min_similar_projects = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    max_task_adjustment_percent = models.FloatField(
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence_threshold__gte=0, confidence_threshold__lte=1),
+                name="decision_threshold_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    max_task_adjustment_percent__gte=0, max_task_adjustment_percent__lte=100
+                ),
+                name="decision_max_adjustment_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.mode}"
+
+
+class DecisionAudit(models.Model):
+    """One per orchestration run that produced a decision."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="decision_audits")
+    # Soft link: performance runs are pruned by retention, audits are kept.
+    run_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dry_run = models.BooleanField(default=False)
+    decision_source = models.CharField(
+        max_length=30, choices=[(m.value, m.value) for m in DecisionMode]
+    )
+    base_decision = models.JSONField()
+    proposed_adjustments = models.JSONField(default=list)
+    applied_adjustments = models.JSONField(default=list)
+    final_decision = models.JSONField()
+    reasoning = models.TextField()
+    sprint_opened = models.ForeignKey(
+        Sprint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The audit trail endpoint: one project's audits, newest first.
+            models.Index(fields=["project", "-created_at"], name="audit_project_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision for {self.project_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ProjectHistoryFeatures(models.Model):
+    """Per-project history features (DOMAIN §4), refreshed whenever a sprint closes.
+
+    Similarity compares one row per project instead of every project's sprints.
+    """
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="history_features"
+    )
+    team_size = models.PositiveIntegerField()
+    closed_sprints = models.PositiveIntegerField()
+    mean_tasks_per_sprint = models.FloatField()
+    mean_completion_rate = models.FloatField()
+    mean_duration_weeks = models.FloatField()
+    mean_velocity = models.FloatField()
+    optimal_task_count = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "project history features"
+
+    def __str__(self) -> str:
+        return f"History of {self.project_id} ({self.closed_sprints} sprints)"

@@ -1,0 +1,1 @@
+"""Input and output serializers of the orchestration API, one module per area."""

@@ -1,0 +1,1 @@
+"""Use cases of the orchestration domain; each owns its transaction."""

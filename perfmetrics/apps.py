@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PerfmetricsConfig(AppConfig):
+    name = "perfmetrics"
+    verbose_name = "Performance metrics"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,47 @@
+"""The ``PERFMETRICS`` setting, read on every access so ``override_settings`` works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "ENABLED": True,
+    # Thresholds of DOMAIN §5; a metric meets its threshold when it is strictly inside it.
+    "TOTAL_MS": 2000.0,
+    "COMPONENT_MS": {"full_pattern_analysis": 1000.0},
+    "MEMORY_INCREASE_MB": 100.0,
+    "SUCCESS_RATE": 0.95,
+    # Default statistics window and the regression rule of the recommendations.
+    "WINDOW_MINUTES": 60,
+    "REGRESSION_PERCENT": 20.0,
+    "MIN_RUNS_FOR_TRENDS": 10,
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    total_ms: float
+    component_ms: dict[str, float]
+    memory_increase_mb: float
+    success_rate: float
+
+
+def get(name: str) -> Any:
+    configured: dict[str, Any] = getattr(settings, "PERFMETRICS", {})
+    return configured.get(name, DEFAULTS[name])
+
+
+def is_enabled() -> bool:
+    return bool(get("ENABLED"))
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        total_ms=float(get("TOTAL_MS")),
+        component_ms={k: float(v) for k, v in get("COMPONENT_MS").items()},
+        memory_increase_mb=float(get("MEMORY_INCREASE_MB")),
+        success_rate=float(get("SUCCESS_RATE")),
+    )

@@ -1,0 +1,245 @@
+"""Capture of one run's timings and resource deltas, in memory; nothing is written here.
+
+Wall time comes from ``time.perf_counter``, per-component CPU from
+``time.thread_time``, the run's CPU from ``getrusage(RUSAGE_THREAD)`` (the
+request's own thread), memory from the process RSS (process-wide: other threads
+of the same worker move it too), database work from a
+``connection.execute_wrapper``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ContextDecorator, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+import psutil
+from django.db import connections
+from django.utils import timezone
+
+_RUSAGE_WHO = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+_PROCESS = psutil.Process()
+_HOST = socket.gethostname()[:64]
+_current_run: ContextVar[Run | None] = ContextVar("perfmetrics_current_run", default=None)
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    name: str
+    parent: str
+    depth: int
+    offset_ms: float
+    duration_ms: float
+    cpu_ms: float
+    success: bool
+    error: str
+
+
+@dataclass(frozen=True)
+class ResourceUsage:
+    rss_before_bytes: int
+    rss_after_bytes: int
+    cpu_user_ms: float
+    cpu_system_ms: float
+    db_queries: int
+    db_time_ms: float
+
+    @property
+    def rss_delta_bytes(self) -> int:
+        return self.rss_after_bytes - self.rss_before_bytes
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    project_id: str
+    source: str
+    dry_run: bool
+    labels: Mapping[str, str]
+    started_at: datetime
+    duration_ms: float
+    success: bool
+    error: str
+    components: tuple[ComponentResult, ...]
+    resources: ResourceUsage
+    host: str
+    pid: int
+    overhead_ms: float
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.started_at + timedelta(milliseconds=self.duration_ms)
+
+    def component(self, name: str) -> ComponentResult | None:
+        return next((c for c in self.components if c.name == name), None)
+
+
+def describe_error(exc: BaseException | None) -> str:
+    return "" if exc is None else f"{type(exc).__name__}: {exc}"[:2000]
+
+
+@dataclass
+class _QueryCounter:
+    queries: int = 0
+    seconds: float = 0.0
+    overhead: float = 0.0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            end = time.perf_counter()
+            self.queries += 1
+            self.seconds += end - start
+            self.overhead += time.perf_counter() - end
+
+
+@dataclass
+class Run:
+    """One measured execution; use as a context manager, components nest inside it.
+
+    On exit the result is in :attr:`result`; an exception marks the run failed and
+    propagates unchanged.
+    """
+
+    name: str
+    project_id: str = ""
+    source: str = "api"
+    dry_run: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+    using: str = "default"
+    result: RunResult | None = field(default=None, init=False)
+    # Primary key of the stored run, once recorded.
+    record_id: int | None = field(default=None, init=False)
+    _components: list[ComponentResult] = field(default_factory=list, init=False)
+    _stack: list[str] = field(default_factory=list, init=False)
+    _overhead: float = field(default=0.0, init=False)
+
+    def __enter__(self) -> Run:
+        entered = time.perf_counter()
+        self._counter = _QueryCounter()
+        self._wrapper = connections[self.using].execute_wrapper(self._counter)
+        self._wrapper.__enter__()
+        self._token = _current_run.set(self)
+        self._started_at = timezone.now()
+        self._rss_before = _PROCESS.memory_info().rss
+        self._usage_before = resource.getrusage(_RUSAGE_WHO)
+        self._start = time.perf_counter()
+        self._overhead += self._start - entered
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stop = time.perf_counter()
+        usage = resource.getrusage(_RUSAGE_WHO)
+        rss_after = _PROCESS.memory_info().rss
+        _current_run.reset(self._token)
+        self._wrapper.__exit__(None, None, None)
+        self._overhead += time.perf_counter() - stop + self._counter.overhead
+        self.result = RunResult(
+            name=self.name,
+            project_id=self.project_id,
+            source=self.source,
+            dry_run=self.dry_run,
+            labels=dict(self.labels),
+            started_at=self._started_at,
+            duration_ms=(stop - self._start) * 1000,
+            success=exc is None,
+            error=describe_error(exc),
+            components=tuple(self._components),
+            resources=ResourceUsage(
+                rss_before_bytes=self._rss_before,
+                rss_after_bytes=rss_after,
+                cpu_user_ms=(usage.ru_utime - self._usage_before.ru_utime) * 1000,
+                cpu_system_ms=(usage.ru_stime - self._usage_before.ru_stime) * 1000,
+                db_queries=self._counter.queries,
+                db_time_ms=self._counter.seconds * 1000,
+            ),
+            host=_HOST,
+            pid=os.getpid(),
+            overhead_ms=self._overhead * 1000,
+        )
+
+    @contextmanager
+    def _timed(self, name: str) -> Iterator[None]:
+        entered = time.perf_counter()
+        parent = self._stack[-1] if self._stack else ""
+        depth = len(self._stack)
+        self._stack.append(name)
+        cpu_start = time.thread_time()
+        start = time.perf_counter()
+        self._overhead += start - entered
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            stop = time.perf_counter()
+            cpu = time.thread_time() - cpu_start
+            self._stack.pop()
+            self._components.append(
+                ComponentResult(
+                    name=name,
+                    parent=parent,
+                    depth=depth,
+                    offset_ms=(start - self._start) * 1000,
+                    duration_ms=(stop - start) * 1000,
+                    cpu_ms=cpu * 1000,
+                    success=error is None,
+                    error=describe_error(error),
+                )
+            )
+            self._overhead += time.perf_counter() - stop
+
+
+class component(ContextDecorator):  # noqa: N801 - reads as a statement: `with component("x")`
+    """Time a named part of the current run; a no-op outside a run.
+
+    Works as ``with component("similarity_analysis"):`` and as a decorator
+    (each decorated call gets a fresh timer, so threads never share one).
+    Nesting records the enclosing component as the parent.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._context: AbstractContextManager[None] | None = None
+
+    def _recreate_cm(self) -> component:
+        return component(self.name)
+
+    def __enter__(self) -> None:
+        run = _current_run.get()
+        if run is not None:
+            self._context = run._timed(self.name)
+            self._context.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if self._context is None:
+            return False
+        return bool(self._context.__exit__(exc_type, exc, tb))
+
+
+def current_run() -> Run | None:
+    return _current_run.get()

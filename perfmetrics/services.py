@@ -1,0 +1,145 @@
+"""Writes: recording runs, and running a use case measured inside its transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+
+from django.db import DatabaseError, connections, transaction
+
+from . import conf
+from .measure import Run as MeasuredRun
+from .measure import RunResult, describe_error
+from .models import Component, Run
+
+logger = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+
+
+def is_breached(result: RunResult, thresholds: conf.Thresholds) -> bool:
+    """Whether a single run is outside any per-run threshold."""
+    if result.duration_ms >= thresholds.total_ms:
+        return True
+    if result.resources.rss_delta_bytes / MB >= thresholds.memory_increase_mb:
+        return True
+    return any(
+        c.duration_ms >= thresholds.component_ms[c.name]
+        for c in result.components
+        if c.name in thresholds.component_ms
+    )
+
+
+def reserve_run_id(*, using: str = "default") -> int:
+    """Take the next run id now, so work inside the run can refer to it before it is stored."""
+    with connections[using].cursor() as cursor:
+        # The ORM has no way to draw from a sequence without inserting.
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Run._meta.db_table])
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def record_run(result: RunResult, *, run_id: int | None = None, using: str = "default") -> int:
+    """Store a run and all its components with two INSERT statements; return the run's id.
+
+    Call inside the caller's transaction so the work and its metrics commit together.
+    """
+    resources = result.resources
+    run = Run.objects.using(using).create(
+        id=run_id,
+        name=result.name,
+        project_id=result.project_id,
+        source=result.source,
+        labels=dict(result.labels),
+        dry_run=result.dry_run,
+        started_at=result.started_at,
+        duration_ms=result.duration_ms,
+        success=result.success,
+        breached=is_breached(result, conf.thresholds()),
+        error=result.error,
+        cpu_user_ms=resources.cpu_user_ms,
+        cpu_system_ms=resources.cpu_system_ms,
+        rss_before_bytes=resources.rss_before_bytes,
+        rss_after_bytes=resources.rss_after_bytes,
+        db_queries=resources.db_queries,
+        db_time_ms=resources.db_time_ms,
+        host=result.host,
+        pid=result.pid,
+        overhead_ms=result.overhead_ms,
+    )
+    Component.objects.using(using).bulk_create(
+        Component(
+            run=run,
+            name=c.name,
+            parent=c.parent,
+            depth=c.depth,
+            offset_ms=c.offset_ms,
+            duration_ms=c.duration_ms,
+            cpu_ms=c.cpu_ms,
+            success=c.success,
+            error=c.error,
+        )
+        for c in result.components
+    )
+    return run.pk
+
+
+@contextmanager
+def measured_transaction(
+    name: str,
+    *,
+    project_id: str = "",
+    source: str = "api",
+    dry_run: bool = False,
+    labels: Mapping[str, str] | None = None,
+    unrecorded: tuple[type[BaseException], ...] = (),
+    using: str = "default",
+) -> Iterator[MeasuredRun]:
+    """Run the block in one transaction, measured, and record the run in that transaction.
+
+    When the block raises, its work rolls back and the failed run is recorded in a
+    transaction of its own, unless the exception is one of ``unrecorded`` (client
+    errors such as an unknown project). The exception always propagates. With
+    ``PERFMETRICS["ENABLED"]`` off the block still runs in a transaction, unmeasured.
+    """
+    run = MeasuredRun(
+        name,
+        project_id=project_id,
+        source=source,
+        dry_run=dry_run,
+        labels=labels or {},
+        using=using,
+    )
+    if not conf.is_enabled():
+        with transaction.atomic(using=using):
+            yield run
+        return
+    try:
+        with transaction.atomic(using=using):
+            run.record_id = reserve_run_id(using=using)
+            with run:
+                yield run
+            assert run.result is not None
+            record_run(run.result, run_id=run.record_id, using=using)
+    except unrecorded:
+        run.record_id = None
+        raise
+    except Exception as exc:
+        if run.result is not None:
+            # The block may have succeeded and the commit failed: the run did not happen.
+            failed = replace(
+                run.result, success=False, error=run.result.error or describe_error(exc)
+            )
+            _record_failure(failed, run_id=run.record_id, using=using)
+        raise
+
+
+def _record_failure(result: RunResult, *, run_id: int | None, using: str) -> None:
+    try:
+        with transaction.atomic(using=using):
+            record_run(result, run_id=run_id, using=using)
+    except DatabaseError:
+        logger.exception("could not record failed run %s of %s", result.name, result.project_id)
