@@ -190,6 +190,18 @@ ORCHESTRATION = {
     "MAX_TASK_ADJUSTMENT_PERCENT": envfloat("ORCHESTRATION_MAX_TASK_ADJUSTMENT_PERCENT", "50"),
 }
 
+# Performance measurement (perfmetrics/conf.py lists every key and its default).
+PERFMETRICS = {
+    "ENABLED": envbool("PERFMETRICS_ENABLED", "true"),
+    "TOTAL_MS": envfloat("PERFMETRICS_TOTAL_MS", "2000"),
+    "COMPONENT_MS": {"full_pattern_analysis": envfloat("PERFMETRICS_PATTERN_ANALYSIS_MS", "1000")},
+    "MEMORY_INCREASE_MB": envfloat("PERFMETRICS_MEMORY_INCREASE_MB", "100"),
+    "SUCCESS_RATE": envfloat("PERFMETRICS_SUCCESS_RATE", "0.95"),
+    "WINDOW_MINUTES": envint("PERFMETRICS_WINDOW_MINUTES", "60"),
+    "REGRESSION_PERCENT": envfloat("PERFMETRICS_REGRESSION_PERCENT", "20"),
+    "DEFAULT_RUN_NAME": "total_orchestration",
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

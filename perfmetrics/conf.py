@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "WINDOW_MINUTES": 60,
     "REGRESSION_PERCENT": 20.0,
     "MIN_RUNS_FOR_TRENDS": 10,
+    # Run name the statistics endpoints report by default (None: every run name).
+    "DEFAULT_RUN_NAME": None,
+    # Newest runs of a project summarised in each orchestration response.
+    "RESPONSE_WINDOW_RUNS": 100,
 }
 
 

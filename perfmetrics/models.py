@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.db.models import Q
 
@@ -52,6 +54,10 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.started_at + timedelta(milliseconds=self.duration_ms)
 
     @property
     def rss_delta_bytes(self) -> int:

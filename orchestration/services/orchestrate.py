@@ -11,8 +11,13 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from perfmetrics import conf as perfmetrics_conf
+from perfmetrics import selectors as perf_selectors
+from perfmetrics.analysis import is_below
+from perfmetrics.conf import Thresholds
 from perfmetrics.measure import RunResult, component
-from perfmetrics.services import measured_transaction
+from perfmetrics.selectors import DurationStats
+from perfmetrics.services import MB, measured_transaction
 
 from .. import selectors
 from ..engine import rules
@@ -32,6 +37,7 @@ from .patterns import analyze_patterns
 logger = logging.getLogger(__name__)
 
 RUN_NAME = "total_orchestration"
+PATTERN_COMPONENT = "full_pattern_analysis"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,27 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class PerformanceSummary:
+    """This run's measurements, the project's recent runs, and this run's threshold checks."""
+
+    run: RunResult
+    total_orchestration: DurationStats
+    pattern_analysis: DurationStats | None
+    total_under_target: bool
+    pattern_analysis_under_target: bool
+    memory_increase_under_target: bool
+    targets: Thresholds
+
+    @property
+    def thresholds_met(self) -> bool:
+        return (
+            self.total_under_target
+            and self.pattern_analysis_under_target
+            and self.memory_increase_under_target
+        )
+
+
+@dataclass(frozen=True)
 class OrchestrationOutcome:
     project_id: str
     run_id: int | None
@@ -51,7 +78,7 @@ class OrchestrationOutcome:
     patterns: PatternAnalysis | None
     decision: Decision
     execution: Execution
-    run: RunResult | None
+    performance: PerformanceSummary | None
 
 
 def orchestrate_project(
@@ -95,7 +122,36 @@ def orchestrate_project(
         patterns=patterns,
         decision=decision,
         execution=execution,
-        run=run.result,
+        performance=summarize_performance(run.result) if run.result else None,
+    )
+
+
+def summarize_performance(result: RunResult) -> PerformanceSummary:
+    """Judge a committed run against the thresholds and summarise the project's recent runs
+    (one query over its newest ``PERFMETRICS["RESPONSE_WINDOW_RUNS"]`` runs)."""
+    targets = perfmetrics_conf.thresholds()
+    total, components = perf_selectors.recent_summary(
+        project_id=result.project_id,
+        name=RUN_NAME,
+        last_runs=int(perfmetrics_conf.get("RESPONSE_WINDOW_RUNS")),
+        components=(PATTERN_COMPONENT,),
+    )
+    pattern = result.component(PATTERN_COMPONENT)
+    pattern_target = targets.component_ms.get(PATTERN_COMPONENT)
+    return PerformanceSummary(
+        run=result,
+        total_orchestration=total,
+        pattern_analysis=components.get(PATTERN_COMPONENT),
+        total_under_target=is_below(result.duration_ms, targets.total_ms),
+        pattern_analysis_under_target=(
+            pattern is None
+            or pattern_target is None
+            or is_below(pattern.duration_ms, pattern_target)
+        ),
+        memory_increase_under_target=is_below(
+            result.resources.rss_delta_bytes / MB, targets.memory_increase_mb
+        ),
+        targets=targets,
     )
 
 

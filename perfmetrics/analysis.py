@@ -1,0 +1,164 @@
+"""Thresholds and recommendations: pure functions of the statistics.
+
+One predicate per threshold decides both whether the metric meets it and whether
+its recommendation fires, so the two can never disagree at a boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .conf import Thresholds
+from .selectors import DurationStats, MemoryTrend, WindowStatistics
+
+STEADY_MEMORY_CORRELATION = 0.9
+
+
+@dataclass(frozen=True)
+class ThresholdCheck:
+    name: str
+    description: str
+    target: float
+    actual: float | None
+    met: bool
+
+
+def is_below(actual: float | None, target: float) -> bool:
+    """Latency and memory targets: met when strictly below; no data breaches nothing."""
+    return actual is None or actual < target
+
+
+def is_above(actual: float | None, target: float) -> bool:
+    """Success-rate target: met when strictly above; no data breaches nothing."""
+    return actual is None or actual > target
+
+
+def check_thresholds(stats: WindowStatistics, thresholds: Thresholds) -> tuple[ThresholdCheck, ...]:
+    """Each DOMAIN §5 threshold against the window: p95 latencies, p95 memory increase,
+    success rate."""
+    checks = [
+        ThresholdCheck(
+            name="total_duration_p95_ms",
+            description="p95 of successful runs' total duration",
+            target=thresholds.total_ms,
+            actual=stats.total.p95_ms,
+            met=is_below(stats.total.p95_ms, thresholds.total_ms),
+        )
+    ]
+    for component, target in sorted(thresholds.component_ms.items()):
+        component_stats = stats.components.get(component)
+        actual = component_stats.p95_ms if component_stats else None
+        checks.append(
+            ThresholdCheck(
+                name=f"{component}_p95_ms",
+                description=f"p95 of successful {component} durations",
+                target=target,
+                actual=actual,
+                met=is_below(actual, target),
+            )
+        )
+    memory = stats.resources.memory_increase_mb.p95
+    checks.append(
+        ThresholdCheck(
+            name="memory_increase_p95_mb",
+            description="p95 of the process RSS change per run",
+            target=thresholds.memory_increase_mb,
+            actual=memory,
+            met=is_below(memory, thresholds.memory_increase_mb),
+        )
+    )
+    checks.append(
+        ThresholdCheck(
+            name="success_rate",
+            description="share of runs that succeeded",
+            target=thresholds.success_rate,
+            actual=stats.total.success_rate,
+            met=is_above(stats.total.success_rate, thresholds.success_rate),
+        )
+    )
+    return tuple(checks)
+
+
+def recommend(
+    stats: WindowStatistics,
+    checks: tuple[ThresholdCheck, ...],
+    *,
+    regression_percent: float,
+    min_runs: int,
+    run_name: str | None,
+) -> tuple[str, ...]:
+    """Plain sentences: breaches, where the time goes, regressions, memory growth."""
+    if stats.total.count == 0:
+        return ("No runs recorded in the window; nothing to assess.",)
+    sentences = [_breach_sentence(check) for check in checks if not check.met]
+    regression = _regression_sentence(
+        stats.total, stats.previous_total, regression_percent, min_runs
+    )
+    if regression:
+        sentences.append(regression)
+    sentences += [_memory_sentence(t) for t in stats.memory_trends if _is_steady_growth(t)]
+    if sentences:
+        slowest = _slowest_component_sentence(stats, run_name)
+        if slowest:
+            sentences.append(slowest)
+        return tuple(sentences)
+    return ("Performance within acceptable thresholds.",)
+
+
+def _breach_sentence(check: ThresholdCheck) -> str:
+    if check.name == "success_rate":
+        return (
+            f"Success rate is {check.actual:.1%}, below the {check.target:.0%} target: "
+            "look at the failed runs' errors."
+        )
+    unit = "MB" if check.name.endswith("_mb") else "ms"
+    return (
+        f"The {check.description} is {check.actual:.0f} {unit}, not under the "
+        f"{check.target:.0f} {unit} target."
+    )
+
+
+def _regression_sentence(
+    recent: DurationStats, previous: DurationStats | None, percent: float, min_runs: int
+) -> str | None:
+    if previous is None or recent.successful < min_runs or previous.successful < min_runs:
+        return None
+    if recent.p50_ms is None or not previous.p50_ms:
+        return None
+    change = (recent.p50_ms - previous.p50_ms) / previous.p50_ms * 100
+    if change <= percent:
+        return None
+    return (
+        f"Median total duration regressed by {change:.0f}% against the previous window "
+        f"({previous.p50_ms:.0f} ms to {recent.p50_ms:.0f} ms)."
+    )
+
+
+def _is_steady_growth(trend: MemoryTrend) -> bool:
+    return (
+        trend.growth_mb > 0
+        and trend.correlation is not None
+        and trend.correlation >= STEADY_MEMORY_CORRELATION
+        and trend.growth_mb >= 1.0
+    )
+
+
+def _memory_sentence(trend: MemoryTrend) -> str:
+    return (
+        f"Memory of worker {trend.host}:{trend.pid} grew steadily by {trend.growth_mb:.1f} MB "
+        f"over {trend.runs} runs: look for a leak."
+    )
+
+
+def _slowest_component_sentence(stats: WindowStatistics, run_name: str | None) -> str | None:
+    total = stats.total.avg_ms
+    candidates = {
+        name: s.avg_ms
+        for name, s in stats.components.items()
+        if name != run_name and s.avg_ms is not None
+    }
+    if not candidates or not total:
+        return None
+    name = max(candidates, key=lambda n: (candidates[n] or 0.0, n))
+    share = (candidates[name] or 0.0) / total
+    return f"The slowest component is {name}, {share:.0%} of the average total duration."

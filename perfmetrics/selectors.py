@@ -1,0 +1,274 @@
+"""Statistics over a window of recorded runs, computed in PostgreSQL.
+
+Every query starts from the window's runs (an index range scan on ``started_at``,
+optionally per project, or the newest N runs), so its cost follows the window,
+not the size of the history. Percentiles are exact (``percentile_cont``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import Component, Run
+
+RUN_TABLE = Run._meta.db_table
+COMPONENT_TABLE = Component._meta.db_table
+
+
+@dataclass(frozen=True)
+class Window:
+    """Runs started in the last ``minutes`` or the newest ``last_runs`` (one of the two)."""
+
+    minutes: int | None = 60
+    last_runs: int | None = None
+    project_id: str | None = None
+    name: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "minutes": self.minutes,
+            "last_runs": self.last_runs,
+            "project_id": self.project_id,
+            "run_name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Counts over all runs; latency over successful runs, failures' latency apart."""
+
+    count: int
+    total_ms: float
+    successful: int
+    success_rate: float | None
+    avg_ms: float | None
+    min_ms: float | None
+    max_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    failed_avg_ms: float | None
+    failed_max_ms: float | None
+
+    @property
+    def failed(self) -> int:
+        return self.count - self.successful
+
+
+@dataclass(frozen=True)
+class Spread:
+    avg: float | None
+    p95: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class ResourceStats:
+    memory_increase_mb: Spread
+    memory_usage_mb: Spread
+    cpu_time_ms: Spread
+    db_queries: Spread
+    db_time_ms: Spread
+    overhead_ms: Spread
+
+
+@dataclass(frozen=True)
+class MemoryTrend:
+    """RSS of one worker process across the window's runs (RSS is process-wide)."""
+
+    host: str
+    pid: int
+    runs: int
+    growth_mb: float
+    correlation: float | None
+
+
+@dataclass(frozen=True)
+class WindowStatistics:
+    window: Window
+    since: datetime | None
+    until: datetime
+    total: DurationStats
+    components: dict[str, DurationStats]
+    resources: ResourceStats
+    previous_total: DurationStats | None
+    memory_trends: tuple[MemoryTrend, ...]
+
+
+def _window_sql(window: Window, *, now: datetime, previous: bool = False) -> tuple[str, list[Any]]:
+    """SELECT of the window's runs (all columns); ``previous`` gives the window before it."""
+    conditions, params = [], []
+    if window.project_id is not None:
+        conditions.append("project_id = %s")
+        params.append(window.project_id)
+    if window.name is not None:
+        conditions.append("name = %s")
+        params.append(window.name)
+    if window.last_runs is not None:
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        offset = window.last_runs if previous else 0
+        sql = f"SELECT * FROM {RUN_TABLE} {where} ORDER BY started_at DESC LIMIT %s OFFSET %s"
+        return sql, [*params, window.last_runs, offset]
+    assert window.minutes is not None
+    span = timedelta(minutes=window.minutes)
+    start, end = (now - 2 * span, now - span) if previous else (now - span, now)
+    conditions += ["started_at >= %s", "started_at < %s"]
+    return f"SELECT * FROM {RUN_TABLE} WHERE {' AND '.join(conditions)}", [*params, start, end]
+
+
+_DURATION_COLUMNS = """
+    count(*),
+    coalesce(sum({t}.duration_ms), 0),
+    count(*) FILTER (WHERE {t}.success),
+    avg({t}.duration_ms) FILTER (WHERE {t}.success),
+    min({t}.duration_ms) FILTER (WHERE {t}.success),
+    max({t}.duration_ms) FILTER (WHERE {t}.success),
+    percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY {t}.duration_ms)
+        FILTER (WHERE {t}.success),
+    avg({t}.duration_ms) FILTER (WHERE NOT {t}.success),
+    max({t}.duration_ms) FILTER (WHERE NOT {t}.success)
+"""
+
+
+def _duration_stats(row: tuple[Any, ...]) -> DurationStats:
+    count, total, successful, avg, low, high, percentiles, failed_avg, failed_max = row
+    p50, p95, p99 = percentiles if percentiles is not None else (None, None, None)
+    return DurationStats(
+        count=count,
+        total_ms=float(total),
+        successful=successful,
+        success_rate=successful / count if count else None,
+        avg_ms=avg,
+        min_ms=low,
+        max_ms=high,
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        failed_avg_ms=failed_avg,
+        failed_max_ms=failed_max,
+    )
+
+
+def _spread(avg: float | None, p95: float | None, high: float | None) -> Spread:
+    return Spread(avg=avg, p95=p95, max=high)
+
+
+def run_statistics(window: Window, *, now: datetime) -> tuple[DurationStats, ResourceStats]:
+    runs_sql, params = _window_sql(window, now=now)
+    mb = 1024 * 1024
+    resource_columns = ", ".join(
+        f"avg({expr}), percentile_cont(0.95) WITHIN GROUP (ORDER BY {expr}), max({expr})"
+        for expr in (
+            f"(w.rss_after_bytes - w.rss_before_bytes) / {mb}.0",
+            f"w.rss_after_bytes / {mb}.0",
+            "w.cpu_user_ms + w.cpu_system_ms",
+            "w.db_queries",
+            "w.db_time_ms",
+            "w.overhead_ms",
+        )
+    )
+    # Percentiles need an ordered-set aggregate, which the ORM cannot express.
+    durations = _DURATION_COLUMNS.format(t="w")
+    sql = f"WITH w AS ({runs_sql}) SELECT {durations}, {resource_columns} FROM w"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    assert row is not None
+    values = [float(v) if v is not None else None for v in row[9:]]
+    spreads = [_spread(*values[i : i + 3]) for i in range(0, len(values), 3)]
+    return _duration_stats(row[:9]), ResourceStats(*spreads)
+
+
+def component_statistics(window: Window, *, now: datetime) -> dict[str, DurationStats]:
+    runs_sql, params = _window_sql(window, now=now)
+    sql = (
+        f"WITH w AS ({runs_sql}) SELECT c.name, {_DURATION_COLUMNS.format(t='c')} "
+        f"FROM {COMPONENT_TABLE} c JOIN w ON w.id = c.run_id GROUP BY c.name ORDER BY c.name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: _duration_stats(row[1:]) for row in cursor.fetchall()}
+
+
+def previous_run_statistics(window: Window, *, now: datetime) -> DurationStats:
+    """Run statistics of the window just before ``window`` (same length)."""
+    runs_sql, params = _window_sql(window, now=now, previous=True)
+    sql = f"WITH w AS ({runs_sql}) SELECT {_DURATION_COLUMNS.format(t='w')} FROM w"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    assert row is not None
+    return _duration_stats(row)
+
+
+def memory_trends(window: Window, *, now: datetime, min_runs: int) -> tuple[MemoryTrend, ...]:
+    """Per worker process: how much RSS grew across the window and how steadily."""
+    runs_sql, params = _window_sql(window, now=now)
+    # regr_slope/corr over (time, rss) per process: growth that only ever goes up.
+    sql = (
+        f"WITH w AS ({runs_sql}) SELECT host, pid, count(*), "
+        "(max(rss_after_bytes) FILTER (WHERE rn_desc = 1) "
+        " - max(rss_before_bytes) FILTER (WHERE rn_asc = 1)) / 1048576.0, "
+        "corr(extract(epoch FROM started_at), rss_after_bytes) "
+        "FROM (SELECT w.*, "
+        " row_number() OVER (PARTITION BY host, pid ORDER BY started_at) AS rn_asc, "
+        " row_number() OVER (PARTITION BY host, pid ORDER BY started_at DESC) AS rn_desc "
+        " FROM w) AS ordered "
+        "GROUP BY host, pid HAVING count(*) >= %s ORDER BY host, pid"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, min_runs])
+        return tuple(
+            MemoryTrend(host=h, pid=p, runs=n, growth_mb=float(g or 0.0), correlation=c)
+            for h, p, n, g, c in cursor.fetchall()
+        )
+
+
+def recent_summary(
+    *, project_id: str, name: str, last_runs: int, components: tuple[str, ...]
+) -> tuple[DurationStats, dict[str, DurationStats]]:
+    """The newest ``last_runs`` runs of a project: run statistics and those of ``components``.
+
+    One statement: the run level and the chosen components, over the same runs.
+    """
+    runs_sql, params = _window_sql(
+        Window(minutes=None, last_runs=last_runs, project_id=project_id, name=name),
+        now=timezone.now(),
+    )
+    sql = (
+        f"WITH w AS ({runs_sql}) "
+        f"SELECT NULL, {_DURATION_COLUMNS.format(t='w')} FROM w "
+        "UNION ALL "
+        f"SELECT c.name, {_DURATION_COLUMNS.format(t='c')} FROM {COMPONENT_TABLE} c "
+        "JOIN w ON w.id = c.run_id WHERE c.name = ANY(%s) GROUP BY c.name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(components)])
+        rows = cursor.fetchall()
+    run_row = next(row for row in rows if row[0] is None)
+    by_name = {row[0]: _duration_stats(row[1:]) for row in rows if row[0] is not None}
+    return _duration_stats(run_row[1:]), by_name
+
+
+def window_statistics(
+    window: Window, *, now: datetime | None = None, min_runs_for_trends: int = 10
+) -> WindowStatistics:
+    """Everything the metrics endpoint reports, in four queries."""
+    now = now or timezone.now()
+    total, resources = run_statistics(window, now=now)
+    by_minutes = window.last_runs is None and window.minutes is not None
+    return WindowStatistics(
+        window=window,
+        since=now - timedelta(minutes=window.minutes or 0) if by_minutes else None,
+        until=now,
+        total=total,
+        components=component_statistics(window, now=now),
+        resources=resources,
+        previous_total=previous_run_statistics(window, now=now),
+        memory_trends=memory_trends(window, now=now, min_runs=min_runs_for_trends),
+    )

@@ -1,0 +1,186 @@
+"""Query-parameter inputs and JSON outputs of the performance endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from . import conf
+from .models import Component, Run, Source
+
+
+class StrictQuerySerializer(serializers.Serializer[Any]):
+    """Query parameters: unknown names are refused so typos do not silently widen a query."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields) - {"cursor", "page_size"})
+        if unknown:
+            raise serializers.ValidationError(dict.fromkeys(unknown, "Unknown query parameter."))
+        return attrs
+
+
+class MetricsQuerySerializer(StrictQuerySerializer):
+    minutes = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60 * 24 * 31,
+        help_text="Window: runs started in the last N minutes (default: WINDOW_MINUTES).",
+    )
+    last_runs = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="Window: the newest N runs instead of a time span.",
+    )
+    run_name = serializers.CharField(required=False, max_length=64)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if "minutes" in attrs and "last_runs" in attrs:
+            raise serializers.ValidationError(
+                {"last_runs": "Give either minutes or last_runs, not both."}
+            )
+        if "last_runs" not in attrs:
+            attrs.setdefault("minutes", int(conf.get("WINDOW_MINUTES")))
+        attrs.setdefault("run_name", conf.get("DEFAULT_RUN_NAME"))
+        return attrs
+
+
+class DurationStatsSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    successful = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    success_rate = serializers.FloatField(allow_null=True)
+    total_ms = serializers.FloatField(help_text="Sum of all runs' durations.")
+    avg_ms = serializers.FloatField(allow_null=True, help_text="Successful runs only.")
+    min_ms = serializers.FloatField(allow_null=True)
+    max_ms = serializers.FloatField(allow_null=True)
+    p50_ms = serializers.FloatField(allow_null=True)
+    p95_ms = serializers.FloatField(allow_null=True)
+    p99_ms = serializers.FloatField(allow_null=True)
+    failed_avg_ms = serializers.FloatField(allow_null=True)
+    failed_max_ms = serializers.FloatField(allow_null=True)
+
+
+class SpreadSerializer(serializers.Serializer[Any]):
+    avg = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+    max = serializers.FloatField(allow_null=True)
+
+
+class ResourceStatsSerializer(serializers.Serializer[Any]):
+    memory_scope = serializers.SerializerMethodField(
+        help_text="RSS is measured per worker process, not per request."
+    )
+    memory_increase_mb = SpreadSerializer()
+    memory_usage_mb = SpreadSerializer()
+    cpu_time_ms = SpreadSerializer()
+    db_queries = SpreadSerializer()
+    db_time_ms = SpreadSerializer()
+    instrumentation_overhead_ms = SpreadSerializer(source="overhead_ms")
+
+    def get_memory_scope(self, stats: Any) -> str:
+        return "process"
+
+
+class WindowSerializer(serializers.Serializer[Any]):
+    minutes = serializers.IntegerField(allow_null=True)
+    last_runs = serializers.IntegerField(allow_null=True)
+    run_name = serializers.CharField(allow_null=True)
+    since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField()
+
+
+class ThresholdCheckSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField()
+    target = serializers.FloatField()
+    actual = serializers.FloatField(allow_null=True)
+    met = serializers.BooleanField()
+
+
+class MetricsResponseSerializer(serializers.Serializer[Any]):
+    project_id = serializers.CharField(allow_null=True)
+    window = WindowSerializer()
+    runs_analyzed = serializers.IntegerField()
+    total_execution_time_ms = serializers.FloatField()
+    component_metrics = serializers.DictField(child=DurationStatsSerializer())
+    resource_usage = ResourceStatsSerializer()
+    performance_thresholds = serializers.DictField(child=ThresholdCheckSerializer())
+    threshold_met = serializers.BooleanField()
+    recommendations = serializers.ListField(child=serializers.CharField())
+
+
+class RunQuerySerializer(StrictQuerySerializer):
+    project_id = serializers.CharField(required=False, max_length=80)
+    name = serializers.CharField(required=False, max_length=64)
+    # DRF moves declared fields off the class, so this shadows nothing at run time.
+    source = serializers.ChoiceField(required=False, choices=Source.choices)  # type: ignore[assignment]
+    success = serializers.BooleanField(required=False, allow_null=True, default=None)
+    dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
+    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+    started_after = serializers.DateTimeField(required=False)
+    started_before = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        after, before = attrs.get("started_after"), attrs.get("started_before")
+        if after and before and after > before:
+            raise serializers.ValidationError(
+                {"started_before": "Must not be earlier than started_after."}
+            )
+        return attrs
+
+
+class ComponentSerializer(serializers.ModelSerializer[Component]):
+    class Meta:
+        model = Component
+        fields = [
+            "name",
+            "parent",
+            "depth",
+            "offset_ms",
+            "duration_ms",
+            "cpu_ms",
+            "success",
+            "error",
+        ]
+
+
+class RunSerializer(serializers.ModelSerializer[Run]):
+    rss_delta_bytes = serializers.IntegerField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "name",
+            "project_id",
+            "source",
+            "labels",
+            "dry_run",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "success",
+            "breached",
+            "error",
+            "cpu_user_ms",
+            "cpu_system_ms",
+            "rss_before_bytes",
+            "rss_after_bytes",
+            "rss_delta_bytes",
+            "db_queries",
+            "db_time_ms",
+            "host",
+            "pid",
+            "overhead_ms",
+        ]
+
+
+class RunDetailSerializer(RunSerializer):
+    components = ComponentSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "components"]

@@ -1,0 +1,101 @@
+"""Read-only performance endpoints: the metrics report and the run history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Run
+from .reports import MetricsReport, metrics_report
+from .selectors import Window
+from .serializers import (
+    MetricsQuerySerializer,
+    MetricsResponseSerializer,
+    RunDetailSerializer,
+    RunQuerySerializer,
+    RunSerializer,
+)
+
+
+def present_report(report: MetricsReport) -> dict[str, Any]:
+    """The report in the shape of MetricsResponseSerializer."""
+    stats = report.statistics
+    components = dict(stats.components)
+    components[stats.window.name or "run"] = stats.total
+    return {
+        "project_id": report.project_id,
+        "window": {**stats.window.describe(), "since": stats.since, "until": stats.until},
+        "runs_analyzed": stats.total.count,
+        "total_execution_time_ms": stats.total.total_ms,
+        "component_metrics": components,
+        "resource_usage": stats.resources,
+        "performance_thresholds": {check.name: check for check in report.checks},
+        "threshold_met": report.threshold_met,
+        "recommendations": list(report.recommendations),
+    }
+
+
+class MetricsView(APIView):
+    @extend_schema(
+        operation_id="performance_metrics",
+        summary="Statistics, threshold checks and recommendations over a window of runs.",
+        parameters=[MetricsQuerySerializer],
+        responses={200: MetricsResponseSerializer},
+        tags=["performance"],
+    )
+    def get(self, request: Request, project_id: str | None = None) -> Response:
+        query = MetricsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        window = Window(
+            minutes=query.validated_data.get("minutes"),
+            last_runs=query.validated_data.get("last_runs"),
+            project_id=project_id,
+            name=query.validated_data["run_name"],
+        )
+        report = metrics_report(window)
+        return Response(MetricsResponseSerializer(present_report(report)).data)
+
+
+class RunPagination(CursorPagination):
+    ordering = ("-started_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+@extend_schema(
+    parameters=[
+        RunQuerySerializer,
+        OpenApiParameter("cursor", str, description="Opaque cursor from `next`/`previous`."),
+    ],
+    tags=["performance"],
+)
+class RunListView(ListAPIView[Run]):
+    """Recorded runs, newest first; cursor-paged so it never counts the whole table."""
+
+    serializer_class = RunSerializer
+    pagination_class = RunPagination
+    filter_backends = ()
+
+    def get_queryset(self) -> QuerySet[Run]:
+        query = RunQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = {k: v for k, v in query.validated_data.items() if v is not None}
+        lookups = {
+            "started_after": "started_at__gte",
+            "started_before": "started_at__lte",
+        }
+        return Run.objects.filter(**{lookups.get(k, k): v for k, v in filters.items()})
+
+
+@extend_schema(tags=["performance"])
+class RunDetailView(RetrieveAPIView[Run]):
+    serializer_class = RunDetailSerializer
+    queryset = Run.objects.prefetch_related("components")
