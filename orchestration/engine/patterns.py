@@ -92,7 +92,7 @@ def find_similar_projects(
     normalised = _zscore_columns(vectors)
     origin = normalised[0]
     scored = [
-        (cosine_similarity(origin, vector), candidate)
+        (_similarity(origin, vector), candidate)
         for vector, candidate in zip(normalised[1:], others, strict=True)
     ]
     kept = sorted(
@@ -126,6 +126,14 @@ def _zscore_columns(rows: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]
         )
         for row in rows
     ]
+
+
+def _similarity(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine of normalised vectors; two projects both exactly at the population mean
+    (all-zero vectors, e.g. a population of identical projects) are identical."""
+    if not any(a) and not any(b):
+        return 1.0
+    return cosine_similarity(a, b)
 
 
 def cosine_similarity(a: Sequence[float], b: Sequence[float]) -> float:
