@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import override_settings
+
+from perfmetrics.measure import Run as MeasuredRun
+from perfmetrics.measure import component
+from perfmetrics.models import Component, Run
+from perfmetrics.services import measured_transaction, record_run
+
+pytestmark = pytest.mark.django_db
+
+
+class ClientMistakeError(Exception):
+    pass
+
+
+def measured(components: int) -> MeasuredRun:
+    with MeasuredRun("job", project_id="P") as run:
+        for i in range(components):
+            with component(f"part-{i}"):
+                pass
+    return run
+
+
+@pytest.mark.parametrize("components", [1, 25])
+def test_recording_takes_two_statements_however_many_components(
+    components, django_assert_num_queries
+):
+    run = measured(components)
+    assert run.result is not None
+
+    with django_assert_num_queries(2):
+        record_run(run.result)
+
+    assert Component.objects.count() == components
+
+
+def test_the_work_and_its_run_commit_together():
+    with measured_transaction("job", project_id="P") as run, component("write"):
+        Group.objects.create(name="written")
+
+    stored = Run.objects.get()
+    assert stored.pk == run.record_id
+    assert stored.success
+    assert stored.project_id == "P"
+    assert [c.name for c in stored.components.all()] == ["write"]
+    assert Group.objects.filter(name="written").exists()
+
+
+def write_then_fail(name: str, runs: list[MeasuredRun] | None = None) -> None:
+    with measured_transaction("job", project_id="P") as run, component("write"):
+        if runs is not None:
+            runs.append(run)
+        Group.objects.create(name=name)
+        raise RuntimeError("boom")
+
+
+def test_a_failure_rolls_the_work_back_and_records_the_failed_run():
+    runs: list[MeasuredRun] = []
+
+    with pytest.raises(RuntimeError, match="boom"):
+        write_then_fail("half-done", runs)
+
+    run = runs[0]
+
+    assert not Group.objects.filter(name="half-done").exists()
+    stored = Run.objects.get()
+    assert stored.pk == run.record_id
+    assert not stored.success
+    assert stored.error == "RuntimeError: boom"
+    assert stored.components.get().error == "RuntimeError: boom"
+
+
+def test_an_unrecorded_exception_leaves_no_run():
+    with (
+        pytest.raises(ClientMistakeError),
+        measured_transaction("job", unrecorded=(ClientMistakeError,)),
+    ):
+        raise ClientMistakeError
+
+    assert Run.objects.count() == 0
+
+
+@override_settings(PERFMETRICS={"ENABLED": False})
+def test_with_recording_off_the_work_still_runs_in_a_transaction_and_nothing_is_recorded():
+    with pytest.raises(RuntimeError):
+        write_then_fail("rolled-back")
+
+    with measured_transaction("job") as run, component("ignored"):
+        Group.objects.create(name="kept")
+
+    assert run.result is None
+    assert run.record_id is None
+    assert list(Group.objects.values_list("name", flat=True)) == ["kept"]
+    assert Run.objects.count() == 0
+
+
+@override_settings(PERFMETRICS={"TOTAL_MS": 0.0})
+def test_a_run_outside_a_threshold_is_flagged_as_breached():
+    with measured_transaction("job"):
+        pass
+
+    assert Run.objects.get().breached
