@@ -29,9 +29,12 @@ def value(samples: Samples, sample: str, /, **labels: str) -> float | None:
     return samples.get((sample, frozenset(labels.items())))
 
 
-def database_url(database_name: str) -> str:
-    """``DATABASE_URL`` of this process pointed at another database (the test database)."""
-    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{database_name}").geturl()
+def database_url() -> str:
+    """``DATABASE_URL`` pointed at the database Django uses now (the test database)."""
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
 def _record(name: str, succeeded: int, failed: int) -> None:

@@ -15,7 +15,7 @@ from perfmetrics.measure import component
 from perfmetrics.models import Run
 from perfmetrics.services import measured_transaction
 
-from .prometheus_support import database_url, parse, value
+from .prometheus_support import Samples, database_url, parse, value
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,13 +26,13 @@ def name() -> str:
     return f"run-{uuid4().hex[:12]}"
 
 
-def scrape() -> dict:
+def scrape() -> Samples:
     response = Client().get("/metrics")
     assert response.status_code == 200
     return parse(response.content.decode())
 
 
-def mentions(samples: dict, name: str) -> bool:
+def mentions(samples: Samples, name: str) -> bool:
     """Whether any sample is about the run ``name`` or its components."""
     return any(dict(labels).get("name", "").startswith(name) for _, labels in samples)
 
@@ -179,7 +179,7 @@ def test_it_adds_up_the_runs_of_every_process_in_multiprocess_mode(name, tmp_pat
     env = {
         **os.environ,
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-        "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"]),
+        "DATABASE_URL": database_url(),
         "ALLOWED_HOSTS": "testserver",
         "DJANGO_SETTINGS_MODULE": "orchestrator_site.settings",
     }
