@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from perfmetrics import views_prometheus
+
 from . import health
 
 urlpatterns = [
@@ -11,5 +13,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("orchestrate/intelligence/performance/", include("perfmetrics.urls")),
+    path("metrics", views_prometheus.metrics, name="prometheus-metrics"),
     path("", include("orchestration.urls")),
 ]

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 
 from django.db import DatabaseError, connections, transaction
 
-from . import conf
+from . import conf, prometheus
 from .measure import Run as MeasuredRun
 from .measure import RunResult, describe_error
 from .models import Component, Run
@@ -46,6 +47,7 @@ def record_run(result: RunResult, *, run_id: int | None = None, using: str = "de
     """Store a run and all its components with two INSERT statements; return the run's id.
 
     Call inside the caller's transaction so the work and its metrics commit together.
+    Prometheus counts the run once that transaction commits, never when it rolls back.
     """
     resources = result.resources
     run = Run.objects.using(using).create(
@@ -83,6 +85,9 @@ def record_run(result: RunResult, *, run_id: int | None = None, using: str = "de
             error=c.error,
         )
         for c in result.components
+    )
+    transaction.on_commit(
+        partial(prometheus.observe_run, result, breached=run.breached), using=using, robust=True
     )
     return run.pk
 
