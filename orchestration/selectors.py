@@ -150,6 +150,15 @@ def availability_conflicts(
     return tuple(sorted(conflicts, key=lambda c: (c.date, c.type, c.name)))
 
 
+def projects_with_active_sprint() -> list[str]:
+    """Ids of the projects that have a sprint in progress, in id order."""
+    return list(
+        Sprint.objects.filter(status=SprintStatus.IN_PROGRESS)
+        .order_by("project_id")
+        .values_list("project_id", flat=True)
+    )
+
+
 def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
     """The project's closed sprints, oldest first."""
     rows = (

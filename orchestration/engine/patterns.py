@@ -84,21 +84,23 @@ def find_similar_projects(
     """Projects whose normalised feature vectors have cosine similarity >= ``threshold``.
 
     Best first (ties by project id), at most ``limit``; ``target`` itself is skipped.
+    Runs once per orchestration over every project with history, so it works column by
+    column and computes the target's norm once; every score is ``cosine_similarity``
+    over ``_zscore_columns``, except that two all-zero vectors count as identical.
     """
     others = [c for c in candidates if c.project_id != target.project_id]
     if not others:
         return ()
     vectors = [feature_vector(target)] + [feature_vector(c) for c in others]
-    normalised = _zscore_columns(vectors)
-    origin = normalised[0]
-    scored = [
-        (_similarity(origin, vector), candidate)
-        for vector, candidate in zip(normalised[1:], others, strict=True)
-    ]
-    kept = sorted(
-        ((score, c) for score, c in scored if score >= threshold),
-        key=lambda item: (-item[0], item[1].project_id),
-    )[:limit]
+    rows = _zscore_columns(vectors)
+    origin = rows[0]
+    origin_length = math.sqrt(sum([x * x for x in origin]))
+    scored = []
+    for vector, candidate in zip(rows[1:], others, strict=True):
+        score = _similarity(origin, origin_length, vector)
+        if score >= threshold:
+            scored.append((score, candidate))
+    kept = sorted(scored, key=lambda item: (-item[0], item[1].project_id))[:limit]
     return tuple(
         SimilarProject(
             project_id=c.project_id,
@@ -112,28 +114,30 @@ def find_similar_projects(
     )
 
 
+def _zscore(column: Sequence[float]) -> list[float]:
+    """One feature over the population, as (value - mean) / population deviation."""
+    mean = fmean(column)
+    deviation = math.sqrt(fmean([(value - mean) ** 2 for value in column]))
+    if deviation > 0:
+        return [(value - mean) / deviation for value in column]
+    return [0.0] * len(column)
+
+
 def _zscore_columns(rows: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
-    columns = list(zip(*rows, strict=True))
-    means = [fmean(column) for column in columns]
-    deviations = [
-        math.sqrt(fmean((value - mean) ** 2 for value in column))
-        for column, mean in zip(columns, means, strict=True)
-    ]
-    return [
-        tuple(
-            (value - mean) / deviation if deviation > 0 else 0.0
-            for value, mean, deviation in zip(row, means, deviations, strict=True)
-        )
-        for row in rows
-    ]
+    """Every column of ``rows`` z-scored (the textbook form of what similarity uses)."""
+    return list(zip(*(_zscore(column) for column in zip(*rows, strict=True)), strict=True))
 
 
-def _similarity(a: Sequence[float], b: Sequence[float]) -> float:
-    """Cosine of normalised vectors; two projects both exactly at the population mean
-    (all-zero vectors, e.g. a population of identical projects) are identical."""
-    if not any(a) and not any(b):
-        return 1.0
-    return cosine_similarity(a, b)
+def _similarity(origin: Sequence[float], origin_length: float, vector: Sequence[float]) -> float:
+    """Cosine of two normalised vectors, the origin's length computed once by the caller.
+
+    Two projects both exactly at the population mean (all-zero vectors, e.g. a population
+    of identical projects) are identical; one at the mean is unlike any other.
+    """
+    length = math.sqrt(sum([y * y for y in vector]))
+    if origin_length == 0 or length == 0:
+        return 1.0 if origin_length == length else 0.0
+    return sum([x * y for x, y in zip(origin, vector, strict=True)]) / (origin_length * length)
 
 
 def cosine_similarity(a: Sequence[float], b: Sequence[float]) -> float:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .. import selectors
 from ..engine import patterns
+from ..engine.retrospective import describe_retrospective
 from ..engine.rules import sprint_identifier
 from ..engine.schedule import schedule_name
 from ..engine.values import DecisionMode
@@ -104,40 +105,19 @@ def close_sprint(*, project: Project, sprint_id: str) -> ClosedSprint:
 def _write_retrospective(
     sprint_id: str, *, total: int, completed: int, in_progress: int, not_started: int
 ) -> None:
-    rate = completed / total if total else 0.0
-    pending = total - completed
-    if total == 0:
-        went_well = "The sprint closed cleanly; it held no tasks."
-    elif pending == 0:
-        went_well = f"All {total} task(s) were completed."
-    else:
-        went_well = f"{completed} of {total} task(s) were completed ({rate:.0%})."
-    improve = (
-        "Nothing was left pending."
-        if pending == 0
-        else f"{pending} task(s) were not finished and went back to the backlog."
+    content = describe_retrospective(
+        total=total, completed=completed, in_progress=in_progress, not_started=not_started
     )
-    items = []
-    if in_progress:
-        items.append(f"Address {in_progress} tasks that are still in progress.")
-    if not_started:
-        items.append(f"Re-plan {not_started} tasks that were never started.")
-    if total and rate < 0.5:
-        items.append(f"Reduce the sprint scope: only {rate:.0%} of the tasks were completed.")
     retrospective = SprintRetrospective.objects.create(
         sprint_id=sprint_id,
-        what_went_well=went_well,
-        what_could_be_improved=improve,
-        tasks_summary={
-            "total": total,
-            "completed": completed,
-            "in_progress": in_progress,
-            "not_started": not_started,
-        },
-        completion_rate=rate,
+        what_went_well=content.what_went_well,
+        what_could_be_improved=content.what_could_be_improved,
+        tasks_summary=content.tasks_summary,
+        completion_rate=content.completion_rate,
     )
     RetrospectiveActionItem.objects.bulk_create(
-        RetrospectiveActionItem(retrospective=retrospective, description=text) for text in items
+        RetrospectiveActionItem(retrospective=retrospective, description=text)
+        for text in content.action_items
     )
 
 

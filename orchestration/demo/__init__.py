@@ -1,0 +1,1 @@
+"""Synthetic demo history: generated per project (generate.py), loaded with COPY (load.py)."""

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+from itertools import pairwise
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
+from django.db.models import Count, Q
+
+from conftest import TODAY, make_project
+from orchestration.demo.generate import generate_project
+from orchestration.demo.load import seed_demo
+from orchestration.demo.profile import DemoParameters
+from orchestration.engine import patterns
+from orchestration.management.progress import ProgressReport
+from orchestration.models import (
+    DailyScrumSchedule,
+    Employee,
+    Holiday,
+    Project,
+    ProjectHistoryFeatures,
+    ProjectMembership,
+    ProjectStatus,
+    RetrospectiveActionItem,
+    Sprint,
+    SprintRetrospective,
+    SprintStatus,
+    SprintTaskSnapshot,
+    Task,
+    TaskStatus,
+)
+from orchestration.selectors import sprint_outcomes
+from orchestration.services.sprints import refresh_history_features
+
+SMALL = DemoParameters(today=TODAY, projects=6, sprints=5, backlog=12)
+
+FEATURE_FIELDS = (
+    "project_id",
+    "team_size",
+    "closed_sprints",
+    "mean_tasks_per_sprint",
+    "mean_completion_rate",
+    "mean_duration_weeks",
+    "mean_velocity",
+    "optimal_task_count",
+)
+
+
+def dump_domain() -> dict[str, list[tuple[object, ...]]]:
+    """Every generated row by natural key (surrogate ids differ between loads)."""
+    return {
+        "projects": list(Project.objects.order_by("pk").values_list()),
+        "employees": list(Employee.objects.order_by("pk").values_list()),
+        "memberships": list(
+            ProjectMembership.objects.order_by("project_id", "employee_id").values_list(
+                "project_id", "employee_id", "joined_at"
+            )
+        ),
+        "sprints": list(Sprint.objects.order_by("pk").values_list()),
+        "tasks": list(Task.objects.order_by("pk").values_list()),
+        "snapshots": list(
+            SprintTaskSnapshot.objects.order_by("sprint_id", "task_id").values_list(
+                "sprint_id", "task_id", "assigned_to_id", "progress_percentage", "completed"
+            )
+        ),
+        "retrospectives": list(
+            SprintRetrospective.objects.order_by("sprint_id").values_list(
+                "sprint_id", "what_went_well", "tasks_summary", "completion_rate"
+            )
+        ),
+        "action_items": sorted(
+            RetrospectiveActionItem.objects.values_list(
+                "retrospective__sprint_id", "description", "status"
+            )
+        ),
+        "features": list(
+            ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS)
+        ),
+        "holidays": list(Holiday.objects.order_by("date").values_list("date", "name", "type")),
+    }
+
+
+def test_it_generates_the_same_history_for_the_same_seed():
+    assert generate_project(3, SMALL) == generate_project(3, SMALL)
+    other_seed = DemoParameters(today=TODAY, projects=6, sprints=5, seed=99)
+    assert generate_project(3, other_seed) != generate_project(3, SMALL)
+
+
+def test_a_project_does_not_depend_on_how_many_projects_are_generated():
+    bigger = DemoParameters(today=TODAY, projects=500, sprints=5, backlog=12)
+
+    assert generate_project(0, bigger) == generate_project(0, SMALL)
+
+
+@pytest.mark.django_db
+def test_it_loads_the_same_rows_for_the_same_seed():
+    seed_demo(SMALL)
+    first = dump_domain()
+
+    seed_demo(SMALL, replace=True)
+
+    assert dump_domain() == first
+    assert len(first["tasks"]) > 0
+
+
+@pytest.mark.django_db
+def test_test_001_has_history_an_open_backlog_and_no_active_sprint():
+    seed_demo(SMALL)
+
+    project = Project.objects.get(pk="TEST-001")
+    assert project.status == ProjectStatus.IN_PROGRESS
+    assert project.sprint_count == SMALL.sprints
+    sprints = Sprint.objects.filter(project=project)
+    assert sprints.count() == SMALL.sprints
+    assert not sprints.filter(status=SprintStatus.IN_PROGRESS).exists()
+    backlog = Task.objects.filter(project=project, status=TaskStatus.UNASSIGNED, sprint=None)
+    assert backlog.count() >= SMALL.backlog
+    assert project.memberships.count() >= SMALL.team_min
+
+
+@pytest.mark.django_db
+def test_its_history_features_equal_what_refresh_computes():
+    seed_demo(SMALL)
+    seeded = list(ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS))
+
+    for project_id in Project.objects.values_list("pk", flat=True):
+        refresh_history_features(project_id)
+
+    refreshed = list(ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS))
+    assert refreshed == seeded
+    assert len(seeded) == SMALL.projects
+
+
+@pytest.mark.django_db
+def test_closed_sprints_agree_with_their_snapshots_tasks_and_retrospectives():
+    seed_demo(SMALL)
+
+    closed = Sprint.objects.exclude(status=SprintStatus.IN_PROGRESS).annotate(
+        snapshots=Count("task_snapshots", distinct=True),
+        snapshots_done=Count(
+            "task_snapshots", filter=Q(task_snapshots__completed=True), distinct=True
+        ),
+        tasks_done=Count("tasks", filter=Q(tasks__status=TaskStatus.COMPLETED), distinct=True),
+    )
+    assert closed.count() == SMALL.projects * SMALL.sprints
+    for sprint in closed:
+        assert sprint.task_count == sprint.snapshots
+        assert sprint.completed_count == sprint.snapshots_done == sprint.tasks_done
+        expected = (
+            SprintStatus.COMPLETED
+            if sprint.completed_count == sprint.task_count
+            else SprintStatus.CLOSED_WITH_PENDING_TASKS
+        )
+        assert sprint.status == expected
+        assert sprint.closed_at is not None
+    assert SprintRetrospective.objects.count() == closed.count()
+    assert not Task.objects.filter(status=TaskStatus.COMPLETED).exclude(progress_percentage=100)
+    assert not Task.objects.filter(status=TaskStatus.UNASSIGNED).exclude(sprint=None)
+
+
+@pytest.mark.django_db
+def test_active_sprints_have_a_schedule_and_only_their_own_tasks():
+    seed_demo(SMALL)
+
+    active = Sprint.objects.filter(status=SprintStatus.IN_PROGRESS)
+    assert active.exists()
+    for sprint in active:
+        assert DailyScrumSchedule.objects.get(sprint=sprint).is_active
+        assert sprint.tasks.exists()
+        assert sprint.project.sprint_count == sprint.number
+
+
+def test_velocity_trends_and_completion_rates_vary_between_projects():
+    params = DemoParameters(today=TODAY, projects=30, sprints=20)
+    trends = set()
+    rates = set()
+    for index in range(params.projects):
+        history = generate_project(index, params)
+        closed = [s.completed_count for s in history.sprints if s.completed_count is not None]
+        trends.add(patterns.analyze_velocity(closed))
+        assert history.features is not None
+        rates.add(round(history.features.mean_completion_rate, 1))
+
+    assert {t.trend for t in trends} == {"increasing", "decreasing", "stable"}
+    assert len(rates) >= 3
+
+
+@pytest.mark.django_db
+def test_the_first_orchestration_of_test_001_opens_a_sprint_shaped_by_its_history(api_client):
+    call_command("seed_demo", stdout=io.StringIO())
+    project = Project.objects.get(pk="TEST-001")
+
+    response = api_client.post(
+        "/orchestrate/project/TEST-001", {"action": "analyze_and_orchestrate"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    decisions = response.json()["decisions"]
+    assert decisions["create_new_sprint"] is True
+    assert decisions["decision_source"] == "intelligence_enhanced"
+    assert decisions["intelligence_adjustments"]
+    sprint = Sprint.objects.get(project=project, status=SprintStatus.IN_PROGRESS)
+    assert sprint.number == project.sprint_count + 1
+    assert sprint.duration_weeks == decisions["sprint_duration_weeks"]
+    assert sprint.tasks.count() == decisions["tasks_to_assign"]
+    assert len(sprint_outcomes("TEST-001")) == DemoParameters(today=TODAY).sprints
+
+
+@pytest.mark.django_db
+def test_it_does_nothing_with_if_empty_when_projects_exist():
+    make_project("OWN-1", backlog=2)
+    out = io.StringIO()
+
+    call_command("seed_demo", "--if-empty", stdout=out)
+
+    assert list(Project.objects.values_list("pk", flat=True)) == ["OWN-1"]
+    assert "not loaded" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_seeds_an_empty_database_with_if_empty():
+    out = io.StringIO()
+
+    call_command("seed_demo", "--if-empty", "--projects", "3", "--sprints", "2", stdout=out)
+
+    assert Project.objects.count() == 3
+    assert "Seeded 3 projects" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_seed_over_existing_projects():
+    make_project("OWN-1")
+
+    with pytest.raises(CommandError, match="already holds projects"):
+        call_command("seed_demo", "--projects", "2", stdout=io.StringIO())
+
+    assert list(Project.objects.values_list("pk", flat=True)) == ["OWN-1"]
+
+
+@pytest.mark.django_db
+def test_replace_deletes_the_existing_domain_data_first():
+    make_project("OWN-1", backlog=3)
+
+    call_command(
+        "seed_demo", "--replace", "--projects", "2", "--sprints", "1", stdout=io.StringIO()
+    )
+
+    assert sorted(Project.objects.values_list("pk", flat=True)) == ["TEST-001", "TEST-002"]
+    assert not Task.objects.filter(project_id="OWN-1").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "arguments",
+    [["--projects", "0"], ["--team-min", "5", "--team-max", "2"], ["--sprints", "-1"]],
+)
+def test_it_rejects_bad_parameters(arguments):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", *arguments, stdout=io.StringIO())
+
+    assert not Project.objects.exists()
+
+
+@pytest.mark.django_db
+def test_team_sizes_stay_within_the_requested_range():
+    seed_demo(DemoParameters(today=TODAY, projects=12, sprints=1, team_min=2, team_max=3))
+
+    sizes = Project.objects.annotate(team=Count("memberships")).values_list("team", flat=True)
+    assert set(sizes) <= {2, 3}
+
+
+@pytest.mark.django_db
+def test_history_dates_lead_up_to_today_and_do_not_overlap():
+    seed_demo(SMALL)
+
+    for project in Project.objects.all():
+        sprints = list(Sprint.objects.filter(project=project).order_by("number"))
+        for earlier, later in pairwise(sprints):
+            assert earlier.end_date < later.start_date
+        closed = [s for s in sprints if s.status != SprintStatus.IN_PROGRESS]
+        assert closed[-1].end_date < TODAY
+        assert all(s.start_date <= TODAY for s in sprints)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_redrawn_bar_on_a_terminal():
+    stream = FakeTerminal()
+    report = ProgressReport(OutputWrapper(stream), "projects")
+
+    report(50, 100)
+    report(100, 100)
+
+    text = stream.getvalue()
+    assert text.startswith("\r[")
+    assert "50/100 projects" in text
+    assert text.endswith("100/100 projects\n")
+
+
+def test_progress_is_a_few_plain_lines_otherwise():
+    stream = io.StringIO()
+    report = ProgressReport(OutputWrapper(stream), "projects")
+
+    for done in range(1, 101):
+        report(done, 100)
+
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 11
+    assert lines[-1] == "100/100 projects (100%)"
+    assert "\r" not in stream.getvalue()
+
+
+def test_generated_dates_do_not_depend_on_the_clock():
+    params = DemoParameters(today=date(2030, 1, 15), projects=2, sprints=3)
+
+    history = generate_project(0, params)
+
+    assert history.sprints[-1].end_date < date(2030, 1, 15)
