@@ -29,6 +29,8 @@ _ACCESS_ATOMS = {
     "status": "s",
     "bytes": "B",
     "user_agent": "a",
+    # Behind the ingress, "h" is the ingress controller; this is who it forwarded for.
+    "forwarded_for": "{x-forwarded-for}i",
 }
 
 

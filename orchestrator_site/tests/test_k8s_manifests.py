@@ -4,7 +4,9 @@ schemas bundled in kubernetes-validate), and the properties the cluster relies o
 from __future__ import annotations
 
 import re
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import kubernetes_validate
@@ -244,3 +246,25 @@ def test_postgresql_keeps_its_data_on_a_persistent_volume():
     assert service["spec"]["clusterIP"] == "None"
     assert statefulset["spec"]["serviceName"] == service["metadata"]["name"]
     assert {"name": claim["metadata"]["name"], "mountPath": "/var/lib/postgresql/data"} in mounts
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_kubectl_renders_the_kustomization_into_valid_resources(no_network):
+    # `kubectl kustomize` is offline: it renders what `kubectl apply -k k8s/` would send.
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    documents = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    expected = {
+        (doc["kind"], doc["metadata"]["name"]) for _, doc in deployfiles.deployed_manifests()
+    }
+
+    assert {(doc["kind"], doc["metadata"]["name"]) for doc in documents} == expected
+    for doc in documents:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSIONS[0], strict=True)
+        spec = pod_spec(doc)
+        for container in containers(spec) if spec else []:
+            assert container["image"] in {
+                "registry.example.com/project-orchestrator:1.0.0",
+                "postgres:16-bookworm",
+            }

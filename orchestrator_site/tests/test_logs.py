@@ -58,6 +58,7 @@ def test_gunicorns_access_line_gets_fields_of_its_own():
         "a": "curl/8",
         "D": 12345,
         "{x-request-id}o": "r-7",
+        "{x-forwarded-for}i": "203.0.113.9",
     }
     access = record(name="gunicorn.access", msg="%(m)s %(U)s", args=(atoms,))
 
@@ -66,6 +67,7 @@ def test_gunicorns_access_line_gets_fields_of_its_own():
     assert entry["message"] == "POST /orchestrate/project/TEST-001"
     assert entry["request_id"] == "r-7"
     assert entry["duration_ms"] == 12.345
+    assert entry["forwarded_for"] == "203.0.113.9"
     assert (entry["method"], entry["path"], entry["status"]) == (
         "POST",
         "/orchestrate/project/TEST-001",
