@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two different choice sets are both called "source"; name each schema enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RunSourceEnum": "perfmetrics.models.Source",
+        "DecisionConfigSourceEnum": "orchestration.selectors.DecisionConfigSource",
+    },
 }
 
 # Orchestration defaults: the decision configuration of projects without their own.

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 
 from .deployfiles import REPO
+
+# Warnings that only code outside this branch can fix: perfmetrics/views.py gives one
+# operation_id to both metrics URLs. The lead empties this after merging the fix; the
+# test then fails until it is empty, and it fails on any other warning meanwhile.
+PENDING_WARNINGS = frozenset({'operationId "performance_metrics" has collisions'})
 
 
 def production_env(**overrides: str) -> dict[str, str]:
@@ -36,10 +42,15 @@ def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_check_deploy_finds_nothing_in_production():
     result = check_deploy(production_env())
+    output = result.stdout + result.stderr
+    warnings = [line for line in output.splitlines() if re.match(r"\S+: \(\w+\.W\d+\)", line)]
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
-    assert "WARNING" not in result.stdout + result.stderr
+    assert [w for w in warnings if not any(p in w for p in PENDING_WARNINGS)] == [], output
+    assert result.returncode == (1 if warnings else 0), output
+    for pending in PENDING_WARNINGS:
+        assert any(pending in w for w in warnings), f"fixed now: remove {pending!r}"
+    if not warnings:
+        assert "System check identified no issues" in result.stdout
 
 
 def test_check_deploy_fails_on_an_insecure_setting():

@@ -43,11 +43,15 @@ def test_the_files_run_management_commands():
     assert "prune_perfmetrics" in names
 
 
-@pytest.mark.parametrize(("where", "call"), referenced_calls(), ids=lambda v: " ".join(v))
+@pytest.mark.parametrize(
+    ("where", "call"),
+    referenced_calls(),
+    ids=lambda value: value if isinstance(value, str) else " ".join(value),
+)
 def test_every_referenced_command_exists_and_accepts_its_arguments(where, call):
     name, args = call[0], call[1:]
     if name in PENDING_COMMANDS:
-        return
+        pytest.skip(f"manage.py {name} is built on another branch (PENDING_COMMANDS)")
     commands: dict[str, Any] = get_commands()
     assert name in commands, f"{where}: manage.py {name} is not a management command"
 

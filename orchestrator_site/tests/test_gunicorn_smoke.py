@@ -22,35 +22,20 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from conftest import make_project
 from orchestration.models import Sprint, Task, TaskStatus
 from perfmetrics.models import Run
+from perfmetrics.tests.prometheus_support import database_url, parse, value
 
 from . import deployfiles
 from .deployfiles import REPO
 
 READY_TIMEOUT_S = 60
-
-
-def database_url(settings_dict: dict[str, Any]) -> str:
-    """The inverse of settings.database_from_url, for a subprocess."""
-    user = quote(settings_dict["USER"] or "", safe="")
-    password = quote(settings_dict["PASSWORD"] or "", safe="")
-    host, port = settings_dict["HOST"] or "", settings_dict["PORT"] or ""
-    options = {str(k): str(v) for k, v in settings_dict["OPTIONS"].items()}
-    if host.startswith("/"):  # a Unix socket directory
-        options["host"], host = host, ""
-    netloc = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    netloc += host + (f":{port}" if port else "")
-    query = f"?{urlencode(options)}" if options else ""
-    return f"postgres://{netloc}/{quote(settings_dict['NAME'], safe='')}{query}"
 
 
 def free_port() -> int:
@@ -71,13 +56,21 @@ def image_env(static_root: Path) -> dict[str, str]:
     }
 
 
-def cluster_env(static_root: Path, port: int) -> dict[str, str]:
-    """What a pod sees: the image's ENV, the ConfigMap and the Secret's values."""
+def cluster_env(static_root: Path, tmp_path: Path, port: int) -> dict[str, str]:
+    """What the web container sees: the image's ENV, the ConfigMap, the Deployment's own
+    variables (with /tmp, the pod's emptyDir, moved to tmp_path) and the Secret's values."""
+    deployment = deployfiles.one("Deployment", "orchestrator")
+    web = deployment["spec"]["template"]["spec"]["containers"][0]
+    container_env = {
+        e["name"]: e["value"].replace("/tmp", str(tmp_path), 1) for e in web["env"] if "value" in e
+    }
     return {
         **image_env(static_root),
         **deployfiles.one("ConfigMap", "orchestrator-config")["data"],
+        **container_env,
+        "POD_IP": "127.0.0.1",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": database_url(connection.settings_dict),
+        "DATABASE_URL": database_url(),
         "PORT": str(port),
     }
 
@@ -134,7 +127,11 @@ def server(
 ) -> Iterator[tuple[int, dict[str, str], subprocess.Popen[bytes]]]:
     """gunicorn started with the image's CMD; always stopped, even when the test fails."""
     port = free_port()
-    env = cluster_env(static_root, port)
+    env = cluster_env(static_root, tmp_path, port)
+    # Left over by "the previous container": gunicorn.conf.py must clear it at start.
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_1.db").write_bytes(b"stale samples of an earlier server")
     cmd = next(
         i
         for i in deployfiles.final_stage(deployfiles.dockerfile_instructions())
@@ -205,6 +202,10 @@ def test_gunicorn_serves_an_orchestration_in_production_settings(server, tmp_pat
     assert Task.objects.filter(sprint=sprint).count() == 4
     assert Run.objects.get(pk=answer["run_id"]).project_id == "SMOKE-001"
     assert run_healthcheck(env) == 0
+    metrics = http(port, "GET", "/metrics")
+    assert metrics[0] == 200
+    runs = {"name": "total_orchestration", "source": "api", "outcome": "success"}
+    assert value(parse(metrics[2].decode()), "perfmetrics_runs_total", **runs) == 1
 
     stop(process)
 

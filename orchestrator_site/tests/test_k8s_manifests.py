@@ -147,6 +147,8 @@ def test_the_web_deployment_rolls_without_downtime_and_is_probed():
     refs = [s.get("configMapRef", s.get("secretRef"))["name"] for s in web["envFrom"]]
     assert refs == ["orchestrator-config", "orchestrator-secrets"]
     assert "command" not in web, "the web container runs the image's CMD (gunicorn)"
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/"), "in the writable emptyDir"
 
 
 def test_two_replicas_at_least_and_one_always_available():
