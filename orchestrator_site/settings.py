@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -85,6 +87,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DJANGO_DEBUG"
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+# Kubernetes probes and Prometheus address a pod by its IP; the Deployment sets POD_IP.
+if _pod_ip := env("POD_IP"):
+    ALLOWED_HOSTS.append(f"[{_pod_ip}]" if ":" in _pod_ip else _pod_ip)
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 INSTALLED_APPS = [
@@ -100,10 +105,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "perfmetrics",
     "orchestration",
+    "orchestrator_site",
 ]
 
 MIDDLEWARE = [
+    "orchestrator_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,7 +161,42 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# whitenoise serves STATIC_ROOT. Hashed, compressed names need `collectstatic` first (the
+# image build runs it and sets STATIC_MANIFEST); checkouts and tests use the plain files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if envbool("STATIC_MANIFEST", "false")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Security. TLS terminates at the ingress, which sets X-Forwarded-Proto; trust it only
+# when SECURE_PROXY_SSL_HEADER says the service is reachable through such a proxy alone.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("SECURE_PROXY_SSL_HEADER", "false") else None
+)
+# Off by default (see SILENCED_SYSTEM_CHECKS). When on, probes and scrapes stay plain HTTP.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+SECURE_REDIRECT_EXEMPT = [r"^health(/ready)?$", r"^metrics$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false" if DEBUG else "true")
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "false" if DEBUG else "true")
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # security.W008 (SECURE_SSL_REDIRECT off): TLS ends at the ingress, which redirects
+    # HTTP to HTTPS. Pods serve no TLS, so redirecting in-cluster plain-HTTP callers
+    # (probes, Prometheus, other services) would only break them.
+    "security.W008",
+    # security.W021 (SECURE_HSTS_PRELOAD off): joining browsers' preload lists binds the
+    # whole domain for months; the domain's owner opts in with SECURE_HSTS_PRELOAD.
+    "security.W021",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -176,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two different choice sets are both called "source"; name each schema enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RunSourceEnum": "perfmetrics.models.Source",
+        "DecisionConfigSourceEnum": "orchestration.selectors.DecisionConfigSource",
+    },
 }
 
 # Orchestration defaults: the decision configuration of projects without their own.
@@ -202,10 +250,7 @@ PERFMETRICS = {
     "DEFAULT_RUN_NAME": "total_orchestration",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# JSON lines with the request id in production, plain text while debugging.
+LOGGING = logging_config(
+    log_format=env("LOG_FORMAT", "text" if DEBUG else "json"), level=env("LOG_LEVEL", "INFO")
+)

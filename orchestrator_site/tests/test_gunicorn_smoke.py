@@ -1,0 +1,245 @@
+"""The production server end to end, as the image runs it, without a Docker engine.
+
+The environment is the cluster's (the Dockerfile's ENV plus the ConfigMap, a real
+SECRET_KEY, the test database); static files come from the Dockerfile's own
+collectstatic step; the server is the Dockerfile's CMD (gunicorn with gunicorn.conf.py);
+its HEALTHCHECK runs against it. Then one orchestration over HTTP, checked in the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
+from conftest import make_project
+from orchestration.models import Sprint, Task, TaskStatus
+from perfmetrics.models import Run
+from perfmetrics.tests.prometheus_support import database_url, parse, value
+
+from . import deployfiles
+from .deployfiles import REPO
+
+READY_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def image_env(static_root: Path) -> dict[str, str]:
+    """The image's ENV, as the build steps see it (STATIC_ROOT moved to a temporary dir)."""
+    env = deployfiles.env_of(deployfiles.final_stage(deployfiles.dockerfile_instructions()))
+    env.pop("PATH")  # /opt/venv/bin in the image; this interpreter's bin here
+    return {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **env,
+        "STATIC_ROOT": str(static_root),
+    }
+
+
+def cluster_env(static_root: Path, tmp_path: Path, port: int) -> dict[str, str]:
+    """What the web container sees: the image's ENV, the ConfigMap, the Deployment's own
+    variables (with /tmp, the pod's emptyDir, moved to tmp_path) and the Secret's values."""
+    deployment = deployfiles.one("Deployment", "orchestrator")
+    web = deployment["spec"]["template"]["spec"]["containers"][0]
+    container_env = {
+        e["name"]: e["value"].replace("/tmp", str(tmp_path), 1) for e in web["env"] if "value" in e
+    }
+    return {
+        **image_env(static_root),
+        **deployfiles.one("ConfigMap", "orchestrator-config")["data"],
+        **container_env,
+        "POD_IP": "127.0.0.1",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url(),
+        "PORT": str(port),
+    }
+
+
+def http(
+    port: int, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def run_healthcheck(env: dict[str, str]) -> int:
+    healthcheck = next(
+        i for i in deployfiles.dockerfile_instructions() if i.keyword == "HEALTHCHECK"
+    )
+    argv = deployfiles.exec_form(healthcheck)
+    argv[0] = sys.executable if argv[0] == "python" else argv[0]
+    return subprocess.run(argv, env=env, capture_output=True, timeout=30, check=False).returncode
+
+
+def run_collectstatic_step(env: dict[str, str]) -> None:
+    step = next(
+        i.value
+        for i in deployfiles.final_stage(deployfiles.dockerfile_instructions())
+        if i.keyword == "RUN" and "collectstatic" in i.value
+    )
+    result = subprocess.run(
+        ["sh", "-c", step], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """STATIC_ROOT filled by the Dockerfile's collectstatic step (once for this module)."""
+    root = tmp_path_factory.mktemp("static")
+    run_collectstatic_step(image_env(root))
+    return root
+
+
+@pytest.fixture
+def server(
+    static_root: Path, tmp_path: Path
+) -> Iterator[tuple[int, dict[str, str], subprocess.Popen[bytes]]]:
+    """gunicorn started with the image's CMD; always stopped, even when the test fails."""
+    port = free_port()
+    env = cluster_env(static_root, tmp_path, port)
+    # Left over by "the previous container": gunicorn.conf.py must clear it at start.
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_1.db").write_bytes(b"stale samples of an earlier server")
+    cmd = next(
+        i
+        for i in deployfiles.final_stage(deployfiles.dockerfile_instructions())
+        if i.keyword == "CMD"
+    )
+    argv = deployfiles.exec_form(cmd)
+    argv[0] = shutil.which(argv[0], path=env["PATH"]) or argv[0]
+    with (tmp_path / "stdout.log").open("wb") as out, (tmp_path / "stderr.log").open("wb") as err:
+        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=err)
+    try:
+        wait_until_ready(port, process, tmp_path)
+        yield port, env, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def wait_until_ready(port: int, process: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{server_logs(tmp_path)}")
+        try:
+            if http(port, "GET", "/health/ready")[0] == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    pytest.fail(f"/health/ready never answered 200:\n{server_logs(tmp_path)}")
+
+
+def server_logs(tmp_path: Path) -> str:
+    return (tmp_path / "stdout.log").read_text() + (tmp_path / "stderr.log").read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_an_orchestration_in_production_settings(server, tmp_path):
+    port, env, process = server
+    user = get_user_model().objects.create_user("smoke", password="unused-password-1")
+    token = Token.objects.create(user=user)
+    make_project("SMOKE-001", backlog=4)
+    body = {"action": "analyze_and_orchestrate"}
+
+    anonymous = http(port, "POST", "/orchestrate/project/SMOKE-001", body)
+    status, headers, content = http(
+        port,
+        "POST",
+        "/orchestrate/project/SMOKE-001",
+        body,
+        {"Authorization": f"Token {token.key}", "X-Request-ID": "smoke-orchestrate"},
+    )
+
+    assert anonymous[0] == 401
+    assert status == 200, content
+    assert headers["X-Request-ID"] == "smoke-orchestrate"
+    answer = json.loads(content)
+    assert answer["sprint_id"] == "SMOKE-001-S01"
+    sprint = Sprint.objects.get(project_id="SMOKE-001")
+    assert sprint.sprint_id == "SMOKE-001-S01"
+    assert set(Task.objects.filter(sprint=sprint).values_list("status", flat=True)) == {
+        TaskStatus.ASSIGNED_TO_SPRINT
+    }
+    assert Task.objects.filter(sprint=sprint).count() == 4
+    assert Run.objects.get(pk=answer["run_id"]).project_id == "SMOKE-001"
+    assert run_healthcheck(env) == 0
+    metrics = http(port, "GET", "/metrics")
+    assert metrics[0] == 200
+    runs = {"name": "total_orchestration", "source": "api", "outcome": "success"}
+    assert value(parse(metrics[2].decode()), "perfmetrics_runs_total", **runs) == 1
+
+    stop(process)
+
+    assert process.returncode == 0, server_logs(tmp_path)
+    assert run_healthcheck(env) != 0
+    lines = [json.loads(line) for line in (tmp_path / "stdout.log").read_text().splitlines()]
+    access = [line for line in lines if line.get("request_id") == "smoke-orchestrate"]
+    assert [(a["logger"], a["method"], a["status"]) for a in access] == [
+        ("gunicorn.access", "POST", "200")
+    ]
+    assert isinstance(access[0]["duration_ms"], float)
+    assert "Traceback" not in server_logs(tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_hashed_compressed_static_files_and_secure_headers(server, tmp_path):
+    port, env, _ = server
+    manifest = json.loads((Path(env["STATIC_ROOT"]) / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["admin/css/base.css"]
+
+    status, headers, _ = http(port, "GET", f"/static/{hashed}", None, {"Accept-Encoding": "gzip"})
+    _, plain_headers, _ = http(port, "GET", "/health")
+    _, https_headers, _ = http(port, "GET", "/health", None, {"X-Forwarded-Proto": "https"})
+
+    assert hashed != "admin/css/base.css"
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert "immutable" in headers["Cache-Control"]
+    assert plain_headers["X-Content-Type-Options"] == "nosniff"
+    assert plain_headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in plain_headers
+    assert https_headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
