@@ -5,7 +5,9 @@ from . import views
 urlpatterns = [
     path("metrics", views.MetricsView.as_view(), name="performance-metrics"),
     path(
-        "metrics/<str:project_id>", views.MetricsView.as_view(), name="performance-metrics-project"
+        "metrics/<str:project_id>",
+        views.ProjectMetricsView.as_view(),
+        name="performance-metrics-project",
     ),
     path("runs", views.RunListView.as_view(), name="performance-runs"),
     path("runs/<int:pk>", views.RunDetailView.as_view(), name="performance-run"),

@@ -43,6 +43,8 @@ def present_report(report: MetricsReport) -> dict[str, Any]:
 
 
 class MetricsView(APIView):
+    """The window's report over every project (``project_id`` None) or one project."""
+
     @extend_schema(
         operation_id="performance_metrics",
         summary="Statistics, threshold checks and recommendations over a window of runs.",
@@ -61,6 +63,18 @@ class MetricsView(APIView):
         )
         report = metrics_report(window)
         return Response(MetricsResponseSerializer(present_report(report)).data)
+
+
+class ProjectMetricsView(MetricsView):
+    @extend_schema(
+        operation_id="performance_metrics_project",
+        summary="Statistics, threshold checks and recommendations over one project's runs.",
+        parameters=[MetricsQuerySerializer],
+        responses={200: MetricsResponseSerializer},
+        tags=["performance"],
+    )
+    def get(self, request: Request, project_id: str | None = None) -> Response:
+        return super().get(request, project_id)
 
 
 class RunPagination(CursorPagination):
