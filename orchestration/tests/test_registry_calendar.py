@@ -167,7 +167,7 @@ def test_it_lists_pto_by_employee_and_overlap_with_a_window(api_client):
         ]
     )
 
-    def spans(**params):
+    def spans(**params: str) -> list[tuple[str, str]]:
         response = api_client.get(PTO_URL, params)
         assert response.status_code == 200, response.content
         return [(p["employee"], p["start_date"]) for p in response.json()["results"]]

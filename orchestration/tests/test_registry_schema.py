@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 from django.core.management import call_command
 
 
 @pytest.fixture(scope="module")
-def schema(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("openapi") / "schema.yaml"
     # --fail-on-warn: an endpoint whose shapes cannot be resolved fails here.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
-    return yaml.safe_load(target.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(target.read_text())
+    return loaded
 
 
 @pytest.mark.parametrize(

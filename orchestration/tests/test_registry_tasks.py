@@ -230,7 +230,7 @@ def test_it_filters_tasks_by_status_assignee_and_sprint(api_client):
     sprint = start_sprint(project, tasks=2)  # TASK001 -> E1, TASK002 -> E2
     Task.objects.filter(task_id="P-1-TASK005").update(status=TaskStatus.COMPLETED)
 
-    def ids(**params):
+    def ids(**params: str | list[str]) -> list[str]:
         response = api_client.get(TASKS.format("P-1"), params)
         assert response.status_code == 200, response.content
         return [t["task_id"] for t in response.json()["results"]]
