@@ -3,10 +3,14 @@ DELETE /api/projects/{id}/members/{employee_id}/."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from conftest import add_closed_sprints, make_project
 from orchestration.models import Employee, ProjectHistoryFeatures, ProjectMembership, Task
+from orchestration.services.registry import add_member
 
 EMPLOYEES = "/api/employees/"
 MEMBERS = "/api/projects/{}/members/"
@@ -192,3 +196,32 @@ def test_removing_someone_who_is_not_a_member_is_404(api_client):
 
     assert response.status_code == 404
     assert ProjectMembership.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_member_additions_leave_the_team_size_exact():
+    project = make_project("P-1", team=1)
+    add_closed_sprints(project, [(3, 3)])
+    newcomers = [f"NEW-{i}" for i in range(6)]
+    Employee.objects.bulk_create(Employee(employee_id=e, name=e) for e in newcomers)
+    barrier = threading.Barrier(len(newcomers))
+    errors: list[BaseException] = []
+
+    def join(employee_id: str) -> None:
+        try:
+            barrier.wait()
+            add_member(project_id="P-1", employee_id=employee_id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=join, args=(e,)) for e in newcomers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert ProjectMembership.objects.filter(project_id="P-1").count() == 7
+    assert ProjectHistoryFeatures.objects.get().team_size == 7
