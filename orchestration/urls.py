@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import intelligence, orchestrate, status
+from .views import intelligence, orchestrate, registry, status
 
 urlpatterns = [
     path(
@@ -57,4 +57,39 @@ urlpatterns += [
         intelligence.DecisionImpactView.as_view(),
         name="decision-impact",
     ),
+]
+
+# The registry API (DOMAIN §3.7).
+urlpatterns += [
+    path("api/projects/", registry.ProjectListView.as_view(), name="project-list"),
+    path(
+        "api/projects/<str:project_id>/",
+        registry.ProjectDetailView.as_view(),
+        name="project-detail",
+    ),
+    path(
+        "api/projects/<str:project_id>/members/",
+        registry.MemberListView.as_view(),
+        name="project-member-list",
+    ),
+    path(
+        "api/projects/<str:project_id>/members/<str:employee_id>/",
+        registry.MemberDetailView.as_view(),
+        name="project-member-detail",
+    ),
+    path(
+        "api/projects/<str:project_id>/tasks/",
+        registry.ProjectTaskListView.as_view(),
+        name="project-task-list",
+    ),
+    path(
+        "api/projects/<str:project_id>/sprints/",
+        registry.ProjectSprintListView.as_view(),
+        name="project-sprint-list",
+    ),
+    path("api/employees/", registry.EmployeeListView.as_view(), name="employee-list"),
+    path("api/tasks/<str:task_id>/", registry.TaskDetailView.as_view(), name="task-detail"),
+    path("api/sprints/<str:sprint_id>/", registry.SprintDetailView.as_view(), name="sprint-detail"),
+    path("api/holidays/", registry.HolidayListView.as_view(), name="holiday-list"),
+    path("api/pto/", registry.PTOListView.as_view(), name="pto-list"),
 ]
