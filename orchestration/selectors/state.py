@@ -1,0 +1,223 @@
+"""Reads behind orchestration: project state, history and decision configuration."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from ..engine.values import (
+    ActiveSprint,
+    Conflict,
+    ConflictType,
+    DecisionConfig,
+    DecisionMode,
+    HistoryFeatures,
+    ProjectState,
+    SprintOutcome,
+    TaskSummary,
+)
+from ..exceptions import ProjectNotFoundError
+from ..models import (
+    PTO,
+    DailyScrumSchedule,
+    DecisionModeConfig,
+    Holiday,
+    Project,
+    ProjectHistoryFeatures,
+    ProjectMembership,
+    Sprint,
+    SprintRetrospective,
+    SprintStatus,
+    Task,
+    TaskStatus,
+)
+
+CLOSED_SPRINT_STATUSES = (SprintStatus.COMPLETED, SprintStatus.CLOSED_WITH_PENDING_TASKS)
+
+
+def get_project(project_id: str, *, lock: bool = False) -> Project:
+    """The project, or ProjectNotFoundError. ``lock=True`` takes the per-project row lock.
+
+    Locking must happen inside ``transaction.atomic``; it serialises every change to
+    one project's sprints and assignments.
+    """
+    queryset = Project.objects.all()
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(pk=project_id)
+    except Project.DoesNotExist:
+        raise ProjectNotFoundError(project_id) from None
+
+
+def sprint_window(today: date, duration_weeks: int) -> tuple[date, date]:
+    """The availability window of a sprint starting today: [today, today + duration]."""
+    return today, today + timedelta(weeks=duration_weeks)
+
+
+def team_member_ids(project_id: str) -> list[str]:
+    return list(
+        ProjectMembership.objects.filter(project_id=project_id)
+        .order_by("employee_id")
+        .values_list("employee_id", flat=True)
+    )
+
+
+def project_state(project: Project, *, today: date, duration_weeks: int) -> ProjectState:
+    """Backlog counts, the active sprint, team size and availability conflicts."""
+    counts = Task.objects.filter(project=project).aggregate(
+        total=Count("pk"),
+        unassigned=Count("pk", filter=Q(status=TaskStatus.UNASSIGNED, sprint__isnull=True)),
+    )
+    members = team_member_ids(project.pk)
+    start, end = sprint_window(today, duration_weeks)
+    return ProjectState(
+        project_id=project.pk,
+        backlog_tasks=counts["total"],
+        unassigned_tasks=counts["unassigned"],
+        active_sprint=active_sprint(project.pk),
+        team_size=len(members),
+        conflicts=availability_conflicts(members, start=start, end=end),
+        next_sprint_number=project.sprint_count + 1,
+    )
+
+
+def active_sprint(project_id: str) -> ActiveSprint | None:
+    sprint = (
+        Sprint.objects.filter(project_id=project_id, status=SprintStatus.IN_PROGRESS)
+        .annotate(
+            total=Count("tasks"),
+            completed=Count("tasks", filter=Q(tasks__progress_percentage__gte=100)),
+        )
+        .first()
+    )
+    if sprint is None:
+        return None
+    schedule = (
+        DailyScrumSchedule.objects.filter(sprint=sprint)
+        .order_by("-is_active", "-created_at")
+        .values_list("name", "is_active")
+        .first()
+    )
+    return ActiveSprint(
+        sprint_id=sprint.sprint_id,
+        sprint_name=sprint.sprint_name,
+        start_date=sprint.start_date,
+        end_date=sprint.end_date,
+        duration_weeks=sprint.duration_weeks,
+        tasks=TaskSummary(total=sprint.total, completed=sprint.completed),
+        schedule_name=schedule[0] if schedule else None,
+        schedule_active=bool(schedule and schedule[1]),
+    )
+
+
+def availability_conflicts(
+    member_ids: list[str], *, start: date, end: date
+) -> tuple[Conflict, ...]:
+    """Holidays inside [start, end] and team PTO overlapping it, ordered by date."""
+    conflicts = [
+        Conflict(
+            type=ConflictType.HOLIDAY,
+            date=holiday.date,
+            name=holiday.name,
+            details=f"{holiday.get_type_display()} holiday",
+        )
+        for holiday in Holiday.objects.filter(date__range=(start, end))
+    ]
+    if member_ids:
+        pto = PTO.objects.filter(
+            employee_id__in=member_ids, start_date__lte=end, end_date__gte=start
+        ).select_related("employee")
+        conflicts += [
+            Conflict(
+                type=ConflictType.PTO,
+                date=max(p.start_date, start),
+                name=p.employee.name,
+                details=(
+                    f"{p.employee_id} off {p.start_date.isoformat()} to {p.end_date.isoformat()}"
+                    + (f": {p.reason}" if p.reason else "")
+                ),
+            )
+            for p in pto
+        ]
+    return tuple(sorted(conflicts, key=lambda c: (c.date, c.type, c.name)))
+
+
+def projects_with_active_sprint() -> list[str]:
+    """Ids of the projects that have a sprint in progress, in id order."""
+    return list(
+        Sprint.objects.filter(status=SprintStatus.IN_PROGRESS)
+        .order_by("project_id")
+        .values_list("project_id", flat=True)
+    )
+
+
+def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
+    """The project's closed sprints, oldest first."""
+    rows = (
+        Sprint.objects.filter(project_id=project_id, status__in=CLOSED_SPRINT_STATUSES)
+        .order_by("number")
+        .values_list("sprint_id", "task_count", "completed_count", "duration_weeks")
+    )
+    return [
+        SprintOutcome(
+            sprint_id=sprint_id,
+            task_count=task_count or 0,
+            completed_count=completed_count or 0,
+            duration_weeks=weeks,
+        )
+        for sprint_id, task_count, completed_count, weeks in rows
+    ]
+
+
+def retrospective_count(project_id: str) -> int:
+    return SprintRetrospective.objects.filter(sprint__project_id=project_id).count()
+
+
+def all_history_features() -> list[HistoryFeatures]:
+    """Every project's precomputed history features: one row per project with history."""
+    rows = ProjectHistoryFeatures.objects.values_list(
+        "project_id",
+        "team_size",
+        "closed_sprints",
+        "mean_tasks_per_sprint",
+        "mean_completion_rate",
+        "mean_duration_weeks",
+        "mean_velocity",
+        "optimal_task_count",
+    )
+    return [HistoryFeatures(*row) for row in rows]
+
+
+def default_decision_config() -> DecisionConfig:
+    defaults: dict[str, Any] = settings.ORCHESTRATION
+    return DecisionConfig(
+        mode=DecisionMode(defaults["DECISION_MODE"]),
+        confidence_threshold=float(defaults["CONFIDENCE_THRESHOLD"]),
+        enable_task_count_adjustment=bool(defaults["ENABLE_TASK_COUNT_ADJUSTMENT"]),
+        enable_sprint_duration_adjustment=bool(defaults["ENABLE_SPRINT_DURATION_ADJUSTMENT"]),
+        min_similar_projects=int(defaults["MIN_SIMILAR_PROJECTS"]),
+        max_task_adjustment_percent=float(defaults["MAX_TASK_ADJUSTMENT_PERCENT"]),
+    )
+
+
+def decision_config(project_id: str) -> DecisionConfig:
+    """The project's own configuration, or the global default from settings."""
+    row = DecisionModeConfig.objects.filter(project_id=project_id).first()
+    if row is None:
+        return default_decision_config()
+    return DecisionConfig(
+        mode=DecisionMode(row.mode),
+        confidence_threshold=row.confidence_threshold,
+        enable_task_count_adjustment=row.enable_task_count_adjustment,
+        enable_sprint_duration_adjustment=row.enable_sprint_duration_adjustment,
+        min_similar_projects=row.min_similar_projects,
+        max_task_adjustment_percent=row.max_task_adjustment_percent,
+    )
+
+
+def has_custom_decision_config(project_id: str) -> bool:
+    return DecisionModeConfig.objects.filter(project_id=project_id).exists()
