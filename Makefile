@@ -7,7 +7,7 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install run test lint format typecheck bench migrate db-stop clean
+.PHONY: install run test lint format typecheck bench bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ typecheck: install
 
 bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/orchestrate.py
+
+# Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
+bench-prune: install
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/prune.py $(ARGS)
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input

@@ -248,6 +248,7 @@ PERFMETRICS = {
     "WINDOW_MINUTES": envint("PERFMETRICS_WINDOW_MINUTES", "60"),
     "REGRESSION_PERCENT": envfloat("PERFMETRICS_REGRESSION_PERCENT", "20"),
     "DEFAULT_RUN_NAME": "total_orchestration",
+    "RETENTION_DAYS": envint("PERFMETRICS_RETENTION_DAYS", "30"),
 }
 
 # JSON lines with the request id in production, plain text while debugging.

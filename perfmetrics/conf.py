@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_RUN_NAME": None,
     # Newest runs of a project summarised in each orchestration response.
     "RESPONSE_WINDOW_RUNS": 100,
+    # Retention: `prune_perfmetrics` keeps runs this many days (older ones become roll-ups).
+    "RETENTION_DAYS": 30,
 }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 
 class Source(models.TextChoices):
@@ -81,3 +82,73 @@ class Component(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DailyRollup(models.Model):
+    """Statistics of one UTC day's runs, kept when retention deletes the runs.
+
+    One row per (day, run name, project, component); the run itself is the
+    pseudo-component named after the run. ``project_id`` NULL holds the day over all
+    projects together, because percentiles cannot be re-aggregated from per-project
+    rows. Latency columns describe successful durations only, as the API does.
+    """
+
+    day = models.DateField()
+    run_name = models.CharField(max_length=64)
+    # NULL: every project together (a grouping-set row), distinct from runs without a project.
+    project_id = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
+    component = models.CharField(max_length=64)
+    count = models.PositiveIntegerField()
+    successful = models.PositiveIntegerField()
+    total_ms = models.FloatField(help_text="Sum of every duration, failed ones included")
+    successful_ms = models.FloatField(help_text="Sum of successful durations")
+    avg_ms = models.FloatField(null=True)
+    min_ms = models.FloatField(null=True)
+    max_ms = models.FloatField(null=True)
+    p50_ms = models.FloatField(null=True)
+    p95_ms = models.FloatField(null=True)
+    p99_ms = models.FloatField(null=True)
+    rolled_up_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["day", "run_name", "project_id", "component"]
+        constraints = [
+            # A day is rolled up once; its leading column also serves lookups by day.
+            models.UniqueConstraint(
+                fields=["day", "run_name", "project_id", "component"],
+                name="rollup_unique_day_component",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.run_name}/{self.component} ({self.project_id or 'all'})"
+
+
+class ThresholdMetric(models.TextChoices):
+    TOTAL_MS = "total_ms"
+    COMPONENT_MS = "component_ms"
+    MEMORY_INCREASE_MB = "memory_increase_mb"
+    SUCCESS_RATE = "success_rate"
+
+
+class Threshold(models.Model):
+    """The configured thresholds (``PERFMETRICS``), mirrored for the SQL reporting views.
+
+    Rewritten from settings after every ``migrate`` (see ``reporting.sync_thresholds``);
+    edit the settings, not this table.
+    """
+
+    metric = models.CharField(max_length=32, choices=ThresholdMetric.choices)
+    # The component a ``component_ms`` threshold applies to; blank for the others.
+    component = models.CharField(max_length=64, blank=True)
+    target = models.FloatField()
+
+    class Meta:
+        ordering = ["metric", "component"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "component"], name="threshold_unique_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.component}".strip()

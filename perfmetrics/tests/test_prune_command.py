@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from perfmetrics.models import DailyRollup, Run
+from perfmetrics.tests.conftest import make_run
+
+pytestmark = pytest.mark.django_db
+
+
+def prune(*args: str) -> str:
+    out = io.StringIO()
+    call_command("prune_perfmetrics", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_prunes_old_runs_and_reports_progress():
+    old = make_run(100, ago=timedelta(days=40), components={"project_analysis": 10})
+    recent = make_run(100, ago=timedelta(days=1))
+
+    output = prune("--older-than", "30d", "--batch-size", "10")
+
+    assert list(Run.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert DailyRollup.objects.filter(day=old.started_at.date(), project_id=None).count() == 2
+    assert f"rolled up {old.started_at.date()}: 4 rows" in output
+    assert "deleted 1/1 runs (100%), 1 components, batch 1" in output
+    assert "deleted 1 runs and 1 components in 1 batches" in output
+
+
+def test_the_dry_run_says_what_it_would_do_and_writes_nothing():
+    make_run(100, ago=timedelta(days=40))
+
+    output = prune("--older-than", "30d", "--dry-run")
+
+    assert "Dry run, nothing written" in output
+    assert "would roll up 1 days" in output
+    assert "delete 1 runs and 0 components in 1 batches of 5000" in output
+    assert (Run.objects.count(), DailyRollup.objects.count()) == (1, 0)
+
+
+@override_settings(PERFMETRICS={"RETENTION_DAYS": 5})
+def test_the_default_age_comes_from_the_settings():
+    make_run(100, ago=timedelta(days=7))
+    kept = make_run(100, started_at=timezone.now())
+
+    prune()
+
+    assert list(Run.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--older-than", "30"), ("--older-than", "0d"), ("--batch-size", "0"), ("--batch-size", "x")],
+)
+def test_it_rejects_bad_arguments(args):
+    make_run(100, ago=timedelta(days=40))
+
+    with pytest.raises(CommandError):
+        prune(*args)
+
+    assert Run.objects.count() == 1
