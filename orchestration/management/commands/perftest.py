@@ -1,0 +1,164 @@
+"""``manage.py perftest``: the performance test plan of DOMAIN §5 over real HTTP.
+
+Exit status: 0 when every check passed, 1 when a check failed (they are listed at the
+end of the report), 2 for a usage problem (one line on stderr), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+from orchestration.perftest.client import Target
+from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
+from orchestration.perftest.errors import PerftestError
+from orchestration.perftest.phases import Progress
+from orchestration.perftest.progress import BarProgress, LineProgress
+from orchestration.perftest.report import render_report, report_to_json
+from orchestration.perftest.runner import Baseline, run_perftest
+from orchestration.perftest.runs import (
+    check_baseline_name,
+    load_baseline,
+    perftest_token,
+    require_project,
+    save_baseline,
+)
+from orchestration.perftest.server import database_url, local_server
+from orchestration.perftest.values import Report
+
+TOKEN_ENV = "PERFTEST_TOKEN"
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the performance test plan (baseline, pattern recognition, metrics endpoint, "
+        "concurrency) against a running server or a gunicorn server started for the test."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        target = parser.add_argument_group("target")
+        target.add_argument("--url", help="A running server; without it one is started.")
+        target.add_argument(
+            "--token", default=os.environ.get(TOKEN_ENV) or None, help=f"API token ({TOKEN_ENV})."
+        )
+        target.add_argument("--workers", type=int, default=2, help="Started server: workers.")
+        target.add_argument("--threads", type=int, default=4, help="Started server: threads.")
+        target.add_argument("--startup-timeout", type=float, default=30.0, metavar="SECONDS")
+        plan = parser.add_argument_group("plan")
+        plan.add_argument("--project", default="TEST-001")
+        plan.add_argument("--requests", type=int, default=20, help="Requests per phase.")
+        plan.add_argument("--concurrency", type=int, default=5, help="Concurrent workers.")
+        plan.add_argument("--warmup", type=int, default=5, help="Unmeasured requests first.")
+        plan.add_argument("--mutate", action="store_true", help="Send dry_run false.")
+        plan.add_argument("--label", help="Names the test run (default: pt-<time>-<hex>).")
+        plan.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+        verdict = parser.add_argument_group("verdict")
+        verdict.add_argument(
+            "--max-p95-factor",
+            type=float,
+            default=3.0,
+            help="Concurrent p95 may be at most this multiple of the sequential p95.",
+        )
+        verdict.add_argument(
+            "--min-throughput-ratio",
+            type=float,
+            default=1.0,
+            help="Concurrent throughput must be at least this multiple of the sequential one.",
+        )
+        verdict.add_argument("--compare", metavar="NAME", help="Compare with a saved baseline.")
+        verdict.add_argument("--tolerance", type=float, default=20.0, metavar="PERCENT")
+        verdict.add_argument("--save-baseline", metavar="NAME")
+        verdict.add_argument("--replace-baseline", action="store_true")
+        verdict.add_argument("--json", metavar="FILE", help="Also write the report as JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            report = self.run_plan(options)
+        except PerftestError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except KeyboardInterrupt:
+            raise CommandError("interrupted; the test was stopped", returncode=130) from None
+        self.stdout.write(render_report(report))
+        data = report_to_json(report)
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(data, indent=2) + "\n")
+        if options["save_baseline"]:
+            self._save_baseline(options["save_baseline"], report, data)
+        if not report.passed:
+            names = ", ".join(check.name for check in report.failed_checks)
+            raise CommandError(
+                f"perftest failed: {len(report.failed_checks)} of {len(report.checks)} checks "
+                f"failed ({names})",
+                returncode=1,
+            )
+
+    def run_plan(self, options: dict[str, Any]) -> Report:
+        """Validate everything that can be checked before any request, then run."""
+        config = PerftestConfig(
+            project_id=options["project"],
+            label=options["label"] or new_label(timezone.now()),
+            requests=options["requests"],
+            concurrency=options["concurrency"],
+            warmup=options["warmup"],
+            dry_run=not options["mutate"],
+            max_p95_factor=options["max_p95_factor"],
+            min_throughput_ratio=options["min_throughput_ratio"],
+            tolerance_percent=options["tolerance"],
+            timeout_s=options["timeout"],
+        )
+        server = ServerConfig(
+            workers=options["workers"],
+            threads=options["threads"],
+            startup_timeout_s=options["startup_timeout"],
+        )
+        target = Target.parse(options["url"]) if options["url"] else None
+        if target is not None and not options["token"]:
+            raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
+        require_project(config.project_id)
+        baseline = None
+        if options["compare"]:
+            baseline = Baseline(options["compare"], load_baseline(options["compare"]))
+        if options["save_baseline"]:
+            check_baseline_name(options["save_baseline"], replace=options["replace_baseline"])
+        if options["json"] and not Path(options["json"]).resolve().parent.is_dir():
+            raise PerftestError(f"--json: no directory for {options['json']!r}")
+        with ExitStack() as stack:
+            if target is None:
+                target = stack.enter_context(
+                    local_server(
+                        database=database_url(connection.settings_dict),
+                        workers=server.workers,
+                        threads=server.threads,
+                        startup_timeout_s=server.startup_timeout_s,
+                    )
+                )
+            token = options["token"] or stack.enter_context(perftest_token())
+            return run_perftest(
+                config,
+                target,
+                token=token,
+                progress=self._progress(),
+                started_server=not options["url"],
+                baseline=baseline,
+            )
+
+    def _progress(self) -> Progress:
+        def write(text: str) -> None:
+            self.stdout.write(text, ending="")
+            self.stdout.flush()
+
+        return BarProgress(write) if self.stdout.isatty() else LineProgress(write)
+
+    def _save_baseline(self, name: str, report: Report, data: dict[str, Any]) -> None:
+        if not report.passed:
+            self.stdout.write(f"Baseline {name!r} not saved: the run failed its checks.")
+            return
+        save_baseline(name, data)
+        self.stdout.write(f"Saved baseline {name!r}.")
