@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -24,13 +23,10 @@ from .phases import (
     split,
 )
 from .report import metrics_of
-from .runs import collect_server_stats
+from .runs import CLOCK_SLACK, collect_server_stats
 from .stats import summarize_phase
 from .validation import check_run, compare_with_baseline, regression_checks
 from .values import Phase, PhaseMetrics, PhaseResult, Report
-
-# Runs are stamped with the server's clock; look a little further back than our start.
-CLOCK_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

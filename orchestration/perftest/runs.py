@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
 from perfmetrics.models import Component, Run, Source
@@ -28,6 +29,8 @@ from .values import (
 )
 
 PERFTEST_USERNAME = "perftest"
+# Runs are stamped with the server's clock: look this much further back than our start.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 def require_project(project_id: str) -> None:
@@ -54,15 +57,27 @@ def perftest_token() -> Iterator[str]:
             Token.objects.filter(pk=token.pk).delete()
 
 
-def collect_server_stats(label: str, *, since: datetime) -> tuple[ServerStats, ...]:
-    """Statistics of the runs labelled ``<label>:<phase>`` per orchestration phase, then
-    over all of them. Two queries; ``since`` bounds the scan to recent runs."""
-    prefix = f"{label}:"
-    runs = Run.objects.filter(
+def labelled_runs(label: str, *, since: datetime) -> QuerySet[Run]:
+    """Perftest runs labelled ``<label>:<phase>`` started after ``since`` (which keeps the
+    scan to the recent end of the ``started_at`` index)."""
+    return Run.objects.filter(
         source=Source.PERFTEST,
         started_at__gte=since,
-        **{f"labels__{LABEL_KEY}__startswith": prefix},
+        **{f"labels__{LABEL_KEY}__startswith": f"{label}:"},
     )
+
+
+def require_unused_label(label: str, *, now: datetime) -> None:
+    """A label already used within the statistics' look-back would mix two test runs."""
+    if labelled_runs(label, since=now - 2 * CLOCK_SLACK).exists():
+        raise PerftestError(f"label {label!r} was used by a recent test run; choose another")
+
+
+def collect_server_stats(label: str, *, since: datetime) -> tuple[ServerStats, ...]:
+    """Statistics of the runs labelled ``<label>:<phase>`` per orchestration phase, then
+    over all of them. Two queries."""
+    prefix = f"{label}:"
+    runs = labelled_runs(label, since=since)
     run_rows = [
         RunRow(
             run_id=pk,

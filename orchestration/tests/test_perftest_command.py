@@ -30,6 +30,7 @@ from orchestration.models import (
 )
 from orchestration.perftest.server import database_url, free_port
 from perfmetrics.models import Run
+from perfmetrics.tests.conftest import make_run
 
 SMALL = ["--requests", "3", "--concurrency", "2", "--warmup", "1"]
 # Few requests on a shared machine: these tests check the mechanics, not the speed.
@@ -214,6 +215,18 @@ def test_an_existing_baseline_is_not_overwritten_without_asking():
 
     assert error.returncode == 2
     assert "--replace-baseline" in str(error)
+
+
+@pytest.mark.django_db
+def test_a_label_of_a_recent_test_run_is_refused_so_runs_never_mix():
+    make_project()
+    make_run(10.0, project_id="TEST-001", source="perftest")
+    Run.objects.update(labels={"label": "pt-7:baseline"})
+
+    error = run_command("--label", "pt-7")
+
+    assert error.returncode == 2
+    assert "label 'pt-7' was used by a recent test run" in str(error)
 
 
 @pytest.mark.django_db

@@ -28,6 +28,7 @@ from orchestration.perftest.runs import (
     load_baseline,
     perftest_token,
     require_project,
+    require_unused_label,
     save_baseline,
 )
 from orchestration.perftest.server import database_url, local_server
@@ -88,7 +89,10 @@ class Command(BaseCommand):
         self.stdout.write(render_report(report))
         data = report_to_json(report)
         if options["json"]:
-            Path(options["json"]).write_text(json.dumps(data, indent=2) + "\n")
+            try:
+                Path(options["json"]).write_text(json.dumps(data, indent=2) + "\n")
+            except OSError as exc:
+                raise CommandError(f"--json: {exc}", returncode=2) from None
         if options["save_baseline"]:
             self._save_baseline(options["save_baseline"], report, data)
         if not report.passed:
@@ -122,6 +126,7 @@ class Command(BaseCommand):
         if target is not None and not options["token"]:
             raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
         require_project(config.project_id)
+        require_unused_label(config.label, now=timezone.now())
         baseline = None
         if options["compare"]:
             baseline = Baseline(options["compare"], load_baseline(options["compare"]))
