@@ -26,7 +26,16 @@ from .report import metrics_of
 from .runs import CLOCK_SLACK, collect_server_stats
 from .stats import summarize_phase
 from .validation import check_run, compare_with_baseline, regression_checks
-from .values import Phase, PhaseMetrics, PhaseResult, Report
+from .values import (
+    Check,
+    MetricChange,
+    Phase,
+    PhaseMetrics,
+    PhaseResult,
+    PhaseSummary,
+    Report,
+    ServerStats,
+)
 
 
 @dataclass(frozen=True)
@@ -56,26 +65,7 @@ def run_perftest(
         results = run_phases(config, client, new_client, progress)
     summaries = {r.phase.value: summarize_phase(r) for r in results}
     server = collect_server_stats(config.label, since=started_at - CLOCK_SLACK)
-    checks = check_run(
-        summaries,
-        server[-1],
-        perfmetrics_conf.thresholds(),
-        max_p95_factor=config.max_p95_factor,
-        min_throughput_ratio=config.min_throughput_ratio,
-    )
-    comparison = (
-        compare_with_baseline(
-            metrics_of(list(summaries.values())),
-            baseline.metrics,
-            tolerance_percent=config.tolerance_percent,
-        )
-        if baseline is not None
-        else ()
-    )
-    if baseline is not None:
-        checks += regression_checks(
-            comparison, baseline_name=baseline.name, tolerance_percent=config.tolerance_percent
-        )
+    checks, comparison = judge(config, summaries, server[-1], baseline)
     return Report(
         label=config.label,
         project_id=config.project_id,
@@ -93,6 +83,34 @@ def run_perftest(
         compared_with=baseline.name if baseline is not None else None,
         comparison=comparison,
     )
+
+
+def judge(
+    config: PerftestConfig,
+    phases: Mapping[str, PhaseSummary],
+    overall: ServerStats,
+    baseline: Baseline | None,
+) -> tuple[tuple[Check, ...], tuple[MetricChange, ...]]:
+    """The run's checks (with one per compared metric when there is a baseline) and the
+    baseline comparison."""
+    checks = check_run(
+        phases,
+        overall,
+        perfmetrics_conf.thresholds(),
+        max_p95_factor=config.max_p95_factor,
+        min_throughput_ratio=config.min_throughput_ratio,
+    )
+    if baseline is None:
+        return checks, ()
+    comparison = compare_with_baseline(
+        metrics_of(list(phases.values())),
+        baseline.metrics,
+        tolerance_percent=config.tolerance_percent,
+    )
+    regressions = regression_checks(
+        comparison, baseline_name=baseline.name, tolerance_percent=config.tolerance_percent
+    )
+    return checks + regressions, comparison
 
 
 def preflight(client: ApiClient, config: PerftestConfig) -> None:

@@ -175,6 +175,7 @@ def run_command(*args: str) -> CommandError:
         (["--workers", "0"], "--workers must be between 1"),
         (["--url", "localhost:8000", "--token", "x"], "--url must be an http"),
         (["--url", "http://localhost:8000"], "--url needs --token"),
+        (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
     ],
 )
 def test_nonsense_arguments_are_one_line_usage_errors(args, message, monkeypatch):
@@ -252,11 +253,16 @@ def test_a_rejected_token_is_a_usage_error_and_nothing_is_measured(live_server):
 
 
 @pytest.mark.django_db
-def test_the_cli_prints_usage_errors_as_one_line_without_a_traceback():
-    result = manage("perftest", "--concurrency", "0")
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--concurrency", "0"], "CommandError: --concurrency must be between 1 and 256, got 0"),
+        (["--requests", "many"], "CommandError: argument --requests: invalid int value: 'many'"),
+    ],
+)
+def test_the_cli_prints_usage_errors_as_one_line_without_a_traceback(args, line):
+    result = manage("perftest", *args)
 
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "CommandError: --concurrency must be between 1 and 256, got 0"
-    ]
+    assert result.stderr.splitlines() == [line]
     assert result.stdout == ""

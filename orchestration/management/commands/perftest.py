@@ -10,7 +10,7 @@ import json
 import os
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -43,6 +43,18 @@ class Command(BaseCommand):
         "concurrency) against a running server or a gunicorn server started for the test."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str) -> NoReturn:
+            # Malformed values are usage errors too: one line and status 2, no usage dump.
+            if parser.called_from_command_line:
+                parser.exit(2, f"CommandError: {message}\n")
+            raise CommandError(message, returncode=2)
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
     def add_arguments(self, parser: CommandParser) -> None:
         target = parser.add_argument_group("target")
         target.add_argument("--url", help="A running server; without it one is started.")
@@ -55,10 +67,19 @@ class Command(BaseCommand):
         plan = parser.add_argument_group("plan")
         plan.add_argument("--project", default="TEST-001")
         plan.add_argument("--requests", type=int, default=20, help="Requests per phase.")
-        plan.add_argument("--concurrency", type=int, default=5, help="Concurrent workers.")
+        plan.add_argument(
+            "--concurrency",
+            type=int,
+            default=5,
+            help="Concurrent workers in the last phase, each sending --requests requests.",
+        )
         plan.add_argument("--warmup", type=int, default=5, help="Unmeasured requests first.")
         plan.add_argument("--mutate", action="store_true", help="Send dry_run false.")
-        plan.add_argument("--label", help="Names the test run (default: pt-<time>-<hex>).")
+        plan.add_argument(
+            "--label",
+            help="Names the test run; its runs are labelled <label>:<phase> "
+            "(default: pt-<UTC time>-<hex>).",
+        )
         plan.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
         verdict = parser.add_argument_group("verdict")
         verdict.add_argument(
@@ -74,9 +95,19 @@ class Command(BaseCommand):
             help="Concurrent throughput must be at least this multiple of the sequential one.",
         )
         verdict.add_argument("--compare", metavar="NAME", help="Compare with a saved baseline.")
-        verdict.add_argument("--tolerance", type=float, default=20.0, metavar="PERCENT")
-        verdict.add_argument("--save-baseline", metavar="NAME")
-        verdict.add_argument("--replace-baseline", action="store_true")
+        verdict.add_argument(
+            "--tolerance",
+            type=float,
+            default=20.0,
+            metavar="PERCENT",
+            help="With --compare: allowed worsening of p50, p95 and throughput per phase.",
+        )
+        verdict.add_argument(
+            "--save-baseline", metavar="NAME", help="Store this run's report if it passed."
+        )
+        verdict.add_argument(
+            "--replace-baseline", action="store_true", help="Let --save-baseline overwrite."
+        )
         verdict.add_argument("--json", metavar="FILE", help="Also write the report as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -105,35 +136,11 @@ class Command(BaseCommand):
 
     def run_plan(self, options: dict[str, Any]) -> Report:
         """Validate everything that can be checked before any request, then run."""
-        config = PerftestConfig(
-            project_id=options["project"],
-            label=options["label"] or new_label(timezone.now()),
-            requests=options["requests"],
-            concurrency=options["concurrency"],
-            warmup=options["warmup"],
-            dry_run=not options["mutate"],
-            max_p95_factor=options["max_p95_factor"],
-            min_throughput_ratio=options["min_throughput_ratio"],
-            tolerance_percent=options["tolerance"],
-            timeout_s=options["timeout"],
-        )
-        server = ServerConfig(
-            workers=options["workers"],
-            threads=options["threads"],
-            startup_timeout_s=options["startup_timeout"],
-        )
+        config, server = configs_of(options)
         target = Target.parse(options["url"]) if options["url"] else None
         if target is not None and not options["token"]:
             raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
-        require_project(config.project_id)
-        require_unused_label(config.label, now=timezone.now())
-        baseline = None
-        if options["compare"]:
-            baseline = Baseline(options["compare"], load_baseline(options["compare"]))
-        if options["save_baseline"]:
-            check_baseline_name(options["save_baseline"], replace=options["replace_baseline"])
-        if options["json"] and not Path(options["json"]).resolve().parent.is_dir():
-            raise PerftestError(f"--json: no directory for {options['json']!r}")
+        baseline = check_preconditions(config, options)
         with ExitStack() as stack:
             if target is None:
                 target = stack.enter_context(
@@ -167,3 +174,39 @@ class Command(BaseCommand):
             return
         save_baseline(name, data)
         self.stdout.write(f"Saved baseline {name!r}.")
+
+
+def configs_of(options: dict[str, Any]) -> tuple[PerftestConfig, ServerConfig]:
+    """The options as validated configurations (PerftestError names a bad one)."""
+    config = PerftestConfig(
+        project_id=options["project"],
+        label=options["label"] or new_label(timezone.now()),
+        requests=options["requests"],
+        concurrency=options["concurrency"],
+        warmup=options["warmup"],
+        dry_run=not options["mutate"],
+        max_p95_factor=options["max_p95_factor"],
+        min_throughput_ratio=options["min_throughput_ratio"],
+        tolerance_percent=options["tolerance"],
+        timeout_s=options["timeout"],
+    )
+    server = ServerConfig(
+        workers=options["workers"],
+        threads=options["threads"],
+        startup_timeout_s=options["startup_timeout"],
+    )
+    return config, server
+
+
+def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Baseline | None:
+    """Project, label, baselines and output file, checked in the database before the run;
+    returns the baseline to compare with, if any."""
+    require_project(config.project_id)
+    require_unused_label(config.label, now=timezone.now())
+    if options["save_baseline"]:
+        check_baseline_name(options["save_baseline"], replace=options["replace_baseline"])
+    if options["json"] and not Path(options["json"]).resolve().parent.is_dir():
+        raise PerftestError(f"--json: no directory for {options['json']!r}")
+    if options["compare"]:
+        return Baseline(options["compare"], load_baseline(options["compare"]))
+    return None
