@@ -1,57 +1,34 @@
-"""Progress output: a redrawn bar on a terminal, plain lines otherwise."""
+"""Progress output through the commands' shared ProgressReport: a bar on a terminal,
+plain lines (at most one per tenth of a phase) otherwise."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
-Write = Callable[[str], None]
+from django.core.management.base import OutputWrapper
+
+from ..management.progress import ProgressReport
 
 
-class BarProgress:
-    """``\\r``-redrawn bar per phase; safe to advance from several threads."""
+class PhaseProgress:
+    """One ProgressReport per phase; ``advance`` may be called from any thread."""
 
-    def __init__(self, write: Write, *, width: int = 30) -> None:
-        self._write = write
-        self._width = width
+    def __init__(self, out: OutputWrapper) -> None:
+        self._out = out
         self._lock = threading.Lock()
-        self._phase, self._total, self._done = "", 0, 0
+        self._report = ProgressReport(out, "")
+        self._done, self._total = 0, 0
 
     def start(self, phase: str, total: int) -> None:
         with self._lock:
-            self._phase, self._total, self._done = phase, total, 0
-            self._draw()
+            self._report = ProgressReport(self._out, phase)
+            self._done, self._total = 0, total
+            self._report(0, total)
 
     def advance(self) -> None:
         with self._lock:
             self._done += 1
-            self._draw()
+            self._report(self._done, self._total)
 
     def finish(self) -> None:
-        with self._lock:
-            self._write("\n")
-
-    def _draw(self) -> None:
-        filled = self._width * self._done // self._total if self._total else self._width
-        bar = "#" * filled + "." * (self._width - filled)
-        self._write(f"\r{self._phase:<20} [{bar}] {self._done}/{self._total}")
-
-
-class LineProgress:
-    """One line when a phase starts and one when it ends; nothing per request."""
-
-    def __init__(self, write: Write) -> None:
-        self._write = write
-        self._lock = threading.Lock()
-        self._phase, self._total, self._done = "", 0, 0
-
-    def start(self, phase: str, total: int) -> None:
-        self._phase, self._total, self._done = phase, total, 0
-        self._write(f"{phase}: {total} request(s)\n")
-
-    def advance(self) -> None:
-        with self._lock:
-            self._done += 1
-
-    def finish(self) -> None:
-        self._write(f"{self._phase}: {self._done}/{self._total} done\n")
+        """Nothing to add: the report writes its last line when the phase completes."""

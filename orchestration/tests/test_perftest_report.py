@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from django.core.management.base import OutputWrapper
 
-from orchestration.perftest.progress import BarProgress, LineProgress
+from orchestration.perftest.progress import PhaseProgress
 from orchestration.perftest.report import (
     metrics_from_json,
     metrics_of,
@@ -134,26 +137,40 @@ def test_anything_but_a_report_is_refused_as_a_baseline(data):
         metrics_from_json(data)
 
 
-def test_the_progress_bar_redraws_one_line_per_phase():
-    written: list[str] = []
-    bar = BarProgress(written.append, width=4)
-
-    bar.start("baseline", 2)
-    bar.advance()
-    bar.advance()
-    bar.finish()
-
-    assert written[-2:] == [f"\r{'baseline':<20} [####] 2/2", "\n"]
-    assert written[1] == f"\r{'baseline':<20} [##..] 1/2"
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
-def test_plain_progress_writes_a_line_at_start_and_end_only():
-    written: list[str] = []
-    lines = LineProgress(written.append)
+def test_on_a_terminal_progress_is_a_bar_redrawn_per_phase():
+    screen = Terminal()
+    progress = PhaseProgress(OutputWrapper(screen))
 
-    lines.start("concurrent", 3)
-    for _ in range(3):
-        lines.advance()
-    lines.finish()
+    progress.start("baseline", 2)
+    progress.advance()
+    progress.advance()
+    progress.finish()
+    progress.start("concurrent", 1)
 
-    assert written == ["concurrent: 3 request(s)\n", "concurrent: 3/3 done\n"]
+    frames = screen.getvalue().split("\r")
+    assert frames[2].endswith("1/2 baseline")
+    assert frames[3].endswith("2/2 baseline\n")
+    assert frames[4].endswith("0/1 concurrent")
+
+
+def test_in_logs_progress_is_plain_lines_from_threads_too():
+    log = StringIO()
+    progress = PhaseProgress(OutputWrapper(log))
+    progress.start("concurrent", 40)
+
+    workers = [threading.Thread(target=progress.advance) for _ in range(40)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue()
+    assert lines[0] == "0/40 concurrent (0%)"
+    assert lines[-1] == "40/40 concurrent (100%)"
+    assert len(lines) == 11

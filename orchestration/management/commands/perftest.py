@@ -20,7 +20,7 @@ from orchestration.perftest.client import Target
 from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
 from orchestration.perftest.errors import PerftestError
 from orchestration.perftest.phases import Progress
-from orchestration.perftest.progress import BarProgress, LineProgress
+from orchestration.perftest.progress import PhaseProgress
 from orchestration.perftest.report import render_report, report_to_json
 from orchestration.perftest.runner import Baseline, run_perftest
 from orchestration.perftest.runs import (
@@ -162,11 +162,7 @@ class Command(BaseCommand):
             )
 
     def _progress(self) -> Progress:
-        def write(text: str) -> None:
-            self.stdout.write(text, ending="")
-            self.stdout.flush()
-
-        return BarProgress(write) if self.stdout.isatty() else LineProgress(write)
+        return PhaseProgress(self.stdout)
 
     def _save_baseline(self, name: str, report: Report, data: dict[str, Any]) -> None:
         if not report.passed:
