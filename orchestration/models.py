@@ -417,3 +417,18 @@ class ProjectHistoryFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"History of {self.project_id} ({self.closed_sprints} sprints)"
+
+
+class PerftestBaseline(models.Model):
+    """A saved ``perftest`` report (``--save-baseline NAME``) later runs compare against
+    (``--compare NAME``)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(help_text="The report as written by perftest --json.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"perftest baseline {self.name}"

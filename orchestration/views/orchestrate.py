@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..serializers.orchestrate import OrchestrateRequestSerializer, OrchestrateResponseSerializer
+from ..serializers.run_tags import RUN_TAG_PARAMETERS, RunTagHeadersSerializer
 from ..services.orchestrate import orchestrate_project
 
 
@@ -16,9 +17,10 @@ class OrchestrateProjectView(APIView):
         operation_id="orchestrate_project",
         summary="Analyse a project, decide and act (close/open sprints, assign, schedule).",
         request=OrchestrateRequestSerializer,
+        parameters=RUN_TAG_PARAMETERS,
         responses={
             200: OrchestrateResponseSerializer,
-            400: OpenApiResponse(description="Invalid body: DRF field errors."),
+            400: OpenApiResponse(description="Invalid body or run-tag header: DRF field errors."),
             404: OpenApiResponse(description="Unknown project."),
         },
         tags=["orchestration"],
@@ -26,5 +28,11 @@ class OrchestrateProjectView(APIView):
     def post(self, request: Request, project_id: str) -> Response:
         serializer = OrchestrateRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        outcome = orchestrate_project(project_id=project_id, options=serializer.to_options())
+        tags = RunTagHeadersSerializer.tags_of(request)
+        outcome = orchestrate_project(
+            project_id=project_id,
+            options=serializer.to_options(),
+            source=tags.source,
+            labels=tags.labels,
+        )
         return Response(OrchestrateResponseSerializer(outcome).data)

@@ -11,11 +11,6 @@ from django.core.management.base import CommandError
 
 from . import deployfiles
 
-# Commands that k8s/ runs but that other branches build (issues 2 and 4). Their names are
-# still checked: the list must name exactly the ones still missing, so once the branches
-# are merged test_pending_commands_are_still_missing fails until the list is emptied.
-PENDING_COMMANDS = frozenset({"perftest"})
-
 
 def referenced_calls() -> list[tuple[str, list[str]]]:
     """(where, [command, *args]) for every manage.py call in the Dockerfile and k8s/."""
@@ -50,8 +45,6 @@ def test_the_files_run_management_commands():
 )
 def test_every_referenced_command_exists_and_accepts_its_arguments(where, call):
     name, args = call[0], call[1:]
-    if name in PENDING_COMMANDS:
-        pytest.skip(f"manage.py {name} is built on another branch (PENDING_COMMANDS)")
     commands: dict[str, Any] = get_commands()
     assert name in commands, f"{where}: manage.py {name} is not a management command"
 
@@ -61,16 +54,6 @@ def test_every_referenced_command_exists_and_accepts_its_arguments(where, call):
         parser.parse_args(args)
     except CommandError as error:
         pytest.fail(f"{where}: manage.py {' '.join(call)}: {error}")
-
-
-def test_pending_commands_are_still_missing():
-    referenced = {call[0] for _, call in referenced_calls()}
-
-    assert referenced >= PENDING_COMMANDS
-    assert not PENDING_COMMANDS & set(get_commands()), (
-        "these commands exist now: remove them from PENDING_COMMANDS so their arguments "
-        "are checked too"
-    )
 
 
 def test_a_wrong_argument_is_caught():

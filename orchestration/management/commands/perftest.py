@@ -1,0 +1,208 @@
+"""``manage.py perftest``: the performance test plan of DOMAIN §5 over real HTTP.
+
+Exit status: 0 when every check passed, 1 when a check failed (they are listed at the
+end of the report), 2 for a usage problem (one line on stderr), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
+
+from orchestration.perftest.client import Target
+from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
+from orchestration.perftest.errors import PerftestError
+from orchestration.perftest.phases import Progress
+from orchestration.perftest.progress import PhaseProgress
+from orchestration.perftest.report import render_report, report_to_json
+from orchestration.perftest.runner import Baseline, run_perftest
+from orchestration.perftest.runs import (
+    check_baseline_name,
+    load_baseline,
+    perftest_token,
+    require_project,
+    require_unused_label,
+    save_baseline,
+)
+from orchestration.perftest.server import database_url, local_server
+from orchestration.perftest.values import Report
+
+TOKEN_ENV = "PERFTEST_TOKEN"
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the performance test plan (baseline, pattern recognition, metrics endpoint, "
+        "concurrency) against a running server or a gunicorn server started for the test."
+    )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str) -> NoReturn:
+            # Malformed values are usage errors too: one line and status 2, no usage dump.
+            if parser.called_from_command_line:
+                parser.exit(2, f"CommandError: {message}\n")
+            raise CommandError(message, returncode=2)
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        target = parser.add_argument_group("target")
+        target.add_argument("--url", help="A running server; without it one is started.")
+        target.add_argument(
+            "--token", default=os.environ.get(TOKEN_ENV) or None, help=f"API token ({TOKEN_ENV})."
+        )
+        target.add_argument("--workers", type=int, default=2, help="Started server: workers.")
+        target.add_argument("--threads", type=int, default=4, help="Started server: threads.")
+        target.add_argument("--startup-timeout", type=float, default=30.0, metavar="SECONDS")
+        plan = parser.add_argument_group("plan")
+        plan.add_argument("--project", default="TEST-001")
+        plan.add_argument("--requests", type=int, default=20, help="Requests per phase.")
+        plan.add_argument(
+            "--concurrency",
+            type=int,
+            default=5,
+            help="Concurrent workers in the last phase, each sending --requests requests.",
+        )
+        plan.add_argument("--warmup", type=int, default=5, help="Unmeasured requests first.")
+        plan.add_argument("--mutate", action="store_true", help="Send dry_run false.")
+        plan.add_argument(
+            "--label",
+            help="Names the test run; its runs are labelled <label>:<phase> "
+            "(default: pt-<UTC time>-<hex>).",
+        )
+        plan.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+        verdict = parser.add_argument_group("verdict")
+        verdict.add_argument(
+            "--max-p95-factor",
+            type=float,
+            default=3.0,
+            help="Concurrent p95 may be at most this multiple of the sequential p95.",
+        )
+        verdict.add_argument(
+            "--min-throughput-ratio",
+            type=float,
+            default=1.0,
+            help="Concurrent throughput must be at least this multiple of the sequential one.",
+        )
+        verdict.add_argument("--compare", metavar="NAME", help="Compare with a saved baseline.")
+        verdict.add_argument(
+            "--tolerance",
+            type=float,
+            default=20.0,
+            metavar="PERCENT",
+            help="With --compare: allowed worsening of p50, p95 and throughput per phase.",
+        )
+        verdict.add_argument(
+            "--save-baseline", metavar="NAME", help="Store this run's report if it passed."
+        )
+        verdict.add_argument(
+            "--replace-baseline", action="store_true", help="Let --save-baseline overwrite."
+        )
+        verdict.add_argument("--json", metavar="FILE", help="Also write the report as JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            report = self.run_plan(options)
+        except PerftestError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        except KeyboardInterrupt:
+            raise CommandError("interrupted; the test was stopped", returncode=130) from None
+        self.stdout.write(render_report(report))
+        data = report_to_json(report)
+        if options["json"]:
+            try:
+                Path(options["json"]).write_text(json.dumps(data, indent=2) + "\n")
+            except OSError as exc:
+                raise CommandError(f"--json: {exc}", returncode=2) from None
+        if options["save_baseline"]:
+            self._save_baseline(options["save_baseline"], report, data)
+        if not report.passed:
+            names = ", ".join(check.name for check in report.failed_checks)
+            raise CommandError(
+                f"perftest failed: {len(report.failed_checks)} of {len(report.checks)} checks "
+                f"failed ({names})",
+                returncode=1,
+            )
+
+    def run_plan(self, options: dict[str, Any]) -> Report:
+        """Validate everything that can be checked before any request, then run."""
+        config, server = configs_of(options)
+        target = Target.parse(options["url"]) if options["url"] else None
+        if target is not None and not options["token"]:
+            raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
+        baseline = check_preconditions(config, options)
+        with ExitStack() as stack:
+            if target is None:
+                target = stack.enter_context(
+                    local_server(
+                        database=database_url(connection.settings_dict),
+                        workers=server.workers,
+                        threads=server.threads,
+                        startup_timeout_s=server.startup_timeout_s,
+                    )
+                )
+            token = options["token"] or stack.enter_context(perftest_token())
+            return run_perftest(
+                config,
+                target,
+                token=token,
+                progress=self._progress(),
+                started_server=not options["url"],
+                baseline=baseline,
+            )
+
+    def _progress(self) -> Progress:
+        return PhaseProgress(self.stdout)
+
+    def _save_baseline(self, name: str, report: Report, data: dict[str, Any]) -> None:
+        if not report.passed:
+            self.stdout.write(f"Baseline {name!r} not saved: the run failed its checks.")
+            return
+        save_baseline(name, data)
+        self.stdout.write(f"Saved baseline {name!r}.")
+
+
+def configs_of(options: dict[str, Any]) -> tuple[PerftestConfig, ServerConfig]:
+    """The options as validated configurations (PerftestError names a bad one)."""
+    config = PerftestConfig(
+        project_id=options["project"],
+        label=options["label"] or new_label(timezone.now()),
+        requests=options["requests"],
+        concurrency=options["concurrency"],
+        warmup=options["warmup"],
+        dry_run=not options["mutate"],
+        max_p95_factor=options["max_p95_factor"],
+        min_throughput_ratio=options["min_throughput_ratio"],
+        tolerance_percent=options["tolerance"],
+        timeout_s=options["timeout"],
+    )
+    server = ServerConfig(
+        workers=options["workers"],
+        threads=options["threads"],
+        startup_timeout_s=options["startup_timeout"],
+    )
+    return config, server
+
+
+def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Baseline | None:
+    """Project, label, baselines and output file, checked in the database before the run;
+    returns the baseline to compare with, if any."""
+    require_project(config.project_id)
+    require_unused_label(config.label, now=timezone.now())
+    if options["save_baseline"]:
+        check_baseline_name(options["save_baseline"], replace=options["replace_baseline"])
+    if options["json"] and not Path(options["json"]).resolve().parent.is_dir():
+        raise PerftestError(f"--json: no directory for {options['json']!r}")
+    if options["compare"]:
+        return Baseline(options["compare"], load_baseline(options["compare"]))
+    return None

@@ -1,0 +1,181 @@
+"""The test plan: preflight, warm-up, the four measured phases, then the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from perfmetrics import conf as perfmetrics_conf
+
+from .client import ApiClient, Target
+from .config import PerftestConfig
+from .errors import PerftestError
+from .phases import (
+    ClientFactory,
+    Progress,
+    RequestFn,
+    metrics_request,
+    orchestrate_request,
+    run_concurrent,
+    run_sequential,
+    split,
+)
+from .report import metrics_of
+from .runs import CLOCK_SLACK, collect_server_stats
+from .stats import summarize_phase
+from .validation import check_run, compare_with_baseline, regression_checks
+from .values import (
+    Check,
+    MetricChange,
+    Phase,
+    PhaseMetrics,
+    PhaseResult,
+    PhaseSummary,
+    Report,
+    ServerStats,
+)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    metrics: Mapping[str, PhaseMetrics]
+
+
+def run_perftest(
+    config: PerftestConfig,
+    target: Target,
+    *,
+    token: str,
+    progress: Progress,
+    started_server: bool,
+    baseline: Baseline | None = None,
+) -> Report:
+    """Run the plan against ``target`` and judge it. Raises PerftestError when the target
+    cannot be used at all (unreachable, token rejected, project unknown to the server)."""
+    started_at = timezone.now()
+
+    def new_client() -> ApiClient:
+        return ApiClient(target, token=token, timeout_s=config.timeout_s)
+
+    with new_client() as client:
+        preflight(client, config)
+        results = run_phases(config, client, new_client, progress)
+    summaries = {r.phase.value: summarize_phase(r) for r in results}
+    server = collect_server_stats(config.label, since=started_at - CLOCK_SLACK)
+    checks, comparison = judge(config, summaries, server[-1], baseline)
+    return Report(
+        label=config.label,
+        project_id=config.project_id,
+        target_url=target.url,
+        started_server=started_server,
+        dry_run=config.dry_run,
+        requests=config.requests,
+        concurrency=config.concurrency,
+        warmup=config.warmup,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        phases=tuple(summaries.values()),
+        server=server,
+        checks=checks,
+        compared_with=baseline.name if baseline is not None else None,
+        comparison=comparison,
+    )
+
+
+def judge(
+    config: PerftestConfig,
+    phases: Mapping[str, PhaseSummary],
+    overall: ServerStats,
+    baseline: Baseline | None,
+) -> tuple[tuple[Check, ...], tuple[MetricChange, ...]]:
+    """The run's checks (with one per compared metric when there is a baseline) and the
+    baseline comparison."""
+    checks = check_run(
+        phases,
+        overall,
+        perfmetrics_conf.thresholds(),
+        max_p95_factor=config.max_p95_factor,
+        min_throughput_ratio=config.min_throughput_ratio,
+    )
+    if baseline is None:
+        return checks, ()
+    comparison = compare_with_baseline(
+        metrics_of(list(phases.values())),
+        baseline.metrics,
+        tolerance_percent=config.tolerance_percent,
+    )
+    regressions = regression_checks(
+        comparison, baseline_name=baseline.name, tolerance_percent=config.tolerance_percent
+    )
+    return checks + regressions, comparison
+
+
+def preflight(client: ApiClient, config: PerftestConfig) -> None:
+    """One dry-run orchestration: reachable, token accepted, project known to the server."""
+    send = orchestrate_request(
+        config.project_id,
+        pattern_recognition=False,
+        dry_run=True,
+        label=config.label,
+        phase=Phase.PREFLIGHT,
+    )
+    reply = send(client)
+    if reply.status == 0:
+        raise PerftestError(f"cannot reach {client.target.url}: {reply.error}")
+    if reply.status in {401, 403}:
+        raise PerftestError(
+            f"the server rejected the token (HTTP {reply.status}: {reply.detail()})"
+        )
+    if not 200 <= reply.status < 300:
+        raise PerftestError(
+            f"the preflight orchestration of {config.project_id!r} failed with HTTP "
+            f"{reply.status}: {reply.detail()}"
+        )
+
+
+def run_phases(
+    config: PerftestConfig, client: ApiClient, new_client: ClientFactory, progress: Progress
+) -> list[PhaseResult]:
+    """Warm-up (unmeasured, always dry run, spread over the concurrent connections so each
+    server worker warms up), then baseline, pattern recognition, metrics endpoint and the
+    concurrent phase."""
+
+    def orchestration(phase: Phase, *, pattern: bool, dry_run: bool) -> RequestFn:
+        return orchestrate_request(
+            config.project_id,
+            pattern_recognition=pattern,
+            dry_run=dry_run,
+            label=config.label,
+            phase=phase,
+        )
+
+    if config.warmup:
+        run_concurrent(
+            Phase.WARMUP,
+            new_client,
+            orchestration(Phase.WARMUP, pattern=True, dry_run=True),
+            counts=split(config.warmup, config.concurrency),
+            progress=progress,
+        )
+    sequential = [
+        (Phase.BASELINE, orchestration(Phase.BASELINE, pattern=False, dry_run=config.dry_run)),
+        (Phase.PATTERN, orchestration(Phase.PATTERN, pattern=True, dry_run=config.dry_run)),
+        (Phase.METRICS, metrics_request(config.project_id)),
+    ]
+    results = [
+        run_sequential(phase, client, send, count=config.requests, progress=progress)
+        for phase, send in sequential
+    ]
+    results.append(
+        run_concurrent(
+            Phase.CONCURRENT,
+            new_client,
+            orchestration(Phase.CONCURRENT, pattern=True, dry_run=config.dry_run),
+            counts=[config.requests] * config.concurrency,
+            progress=progress,
+        )
+    )
+    return results

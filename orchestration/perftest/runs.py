@@ -1,0 +1,130 @@
+"""Database access of the test run: token, project, recorded runs, baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
+
+from perfmetrics.models import Component, Run, Source
+
+from ..models import PerftestBaseline, Project
+from ..serializers.run_tags import LABEL_KEY
+from .errors import PerftestError
+from .report import metrics_from_json
+from .stats import summarize_server
+from .values import (
+    ALL_PHASES,
+    ORCHESTRATION_PHASES,
+    ComponentRow,
+    PhaseMetrics,
+    RunRow,
+    ServerStats,
+)
+
+PERFTEST_USERNAME = "perftest"
+# Runs are stamped with the server's clock: look this much further back than our start.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def require_project(project_id: str) -> None:
+    if not Project.objects.filter(pk=project_id).exists():
+        raise PerftestError(f"unknown project {project_id!r}")
+
+
+@contextmanager
+def perftest_token() -> Iterator[str]:
+    """A token of the dedicated ``perftest`` user (created if needed, no password); a
+    token created here is deleted on the way out."""
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=PERFTEST_USERNAME)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not user.is_active:
+        raise PerftestError(f"user {PERFTEST_USERNAME!r} is inactive; give --token")
+    token, token_created = Token.objects.get_or_create(user=user)
+    try:
+        yield token.key
+    finally:
+        if token_created:
+            Token.objects.filter(pk=token.pk).delete()
+
+
+def labelled_runs(label: str, *, since: datetime) -> QuerySet[Run]:
+    """Perftest runs labelled ``<label>:<phase>`` started after ``since`` (which keeps the
+    scan to the recent end of the ``started_at`` index)."""
+    return Run.objects.filter(
+        source=Source.PERFTEST,
+        started_at__gte=since,
+        **{f"labels__{LABEL_KEY}__startswith": f"{label}:"},
+    )
+
+
+def require_unused_label(label: str, *, now: datetime) -> None:
+    """A label already used within the statistics' look-back would mix two test runs."""
+    if labelled_runs(label, since=now - 2 * CLOCK_SLACK).exists():
+        raise PerftestError(f"label {label!r} was used by a recent test run; choose another")
+
+
+def collect_server_stats(label: str, *, since: datetime) -> tuple[ServerStats, ...]:
+    """Statistics of the runs labelled ``<label>:<phase>`` per orchestration phase, then
+    over all of them. Two queries."""
+    prefix = f"{label}:"
+    runs = labelled_runs(label, since=since)
+    run_rows = [
+        RunRow(
+            run_id=pk,
+            phase=str(labels[LABEL_KEY])[len(prefix) :],
+            duration_ms=duration,
+            success=success,
+            rss_delta_bytes=after - before,
+        )
+        for pk, labels, duration, success, before, after in runs.values_list(
+            "id", "labels", "duration_ms", "success", "rss_before_bytes", "rss_after_bytes"
+        )
+    ]
+    component_rows = [
+        ComponentRow(run_id=run_id, name=name, duration_ms=duration, success=success)
+        for run_id, name, duration, success in Component.objects.filter(run__in=runs).values_list(
+            "run_id", "name", "duration_ms", "success"
+        )
+    ]
+    measured = [row for row in run_rows if row.phase in ORCHESTRATION_PHASES]
+    per_phase = (
+        summarize_server(phase.value, [r for r in measured if r.phase == phase], component_rows)
+        for phase in ORCHESTRATION_PHASES
+    )
+    return (*per_phase, summarize_server(ALL_PHASES, measured, component_rows))
+
+
+def load_baseline(name: str) -> dict[str, PhaseMetrics]:
+    try:
+        baseline = PerftestBaseline.objects.get(name=name)
+    except PerftestBaseline.DoesNotExist:
+        known = ", ".join(PerftestBaseline.objects.values_list("name", flat=True)[:20]) or "none"
+        raise PerftestError(f"unknown baseline {name!r} (saved: {known})") from None
+    try:
+        return metrics_from_json(baseline.report)
+    except ValueError as exc:
+        raise PerftestError(f"baseline {name!r} is unusable: {exc}") from None
+
+
+def check_baseline_name(name: str, *, replace: bool) -> None:
+    if not 1 <= len(name) <= 64:
+        raise PerftestError(f"--save-baseline must be 1 to 64 characters, got {name!r}")
+    if not replace and PerftestBaseline.objects.filter(name=name).exists():
+        raise PerftestError(f"baseline {name!r} exists; pass --replace-baseline to overwrite it")
+
+
+@transaction.atomic
+def save_baseline(name: str, report: Mapping[str, Any]) -> None:
+    """Store ``report`` under ``name``, replacing (and re-dating) an older one."""
+    PerftestBaseline.objects.filter(name=name).delete()
+    PerftestBaseline.objects.create(name=name, report=dict(report))

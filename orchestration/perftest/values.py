@@ -1,0 +1,175 @@
+"""Plain values passed between the perftest modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    """The test plan's steps; each orchestration run is labelled ``<test run>:<phase>``."""
+
+    PREFLIGHT = "preflight"
+    WARMUP = "warmup"
+    BASELINE = "baseline"
+    PATTERN = "pattern_recognition"
+    METRICS = "metrics_endpoint"
+    CONCURRENT = "concurrent"
+
+
+# Phases that are measured and reported (warm-up and preflight are not).
+MEASURED_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.METRICS, Phase.CONCURRENT)
+# Measured phases whose requests are orchestrations, hence recorded runs on the server.
+ORCHESTRATION_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.CONCURRENT)
+# Name of the server-side statistics over every measured orchestration phase together.
+ALL_PHASES = "all"
+TOTAL = "total_orchestration"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One request: its HTTP status (0 when no response came) and client-side latency."""
+
+    status: int
+    latency_ms: float
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300 and not self.error
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    phase: Phase
+    concurrency: int
+    wall_s: float
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Over successful requests only; errors are counted apart."""
+
+    count: int
+    mean_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    phase: str
+    concurrency: int
+    requests: int
+    errors: int
+    success_rate: float | None
+    latency: LatencySummary
+    # Successful requests per second of the phase's wall time.
+    throughput_rps: float | None
+    wall_s: float
+    statuses: dict[str, int] = field(default_factory=dict)
+    first_error: str = ""
+
+
+@dataclass(frozen=True)
+class ComponentStats:
+    """Server-side durations of one component (latency over successful executions)."""
+
+    name: str
+    count: int
+    successful: int
+    avg_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
+@dataclass(frozen=True)
+class ServerStats:
+    """The recorded runs of one phase (or of all of them): ``total_orchestration`` first."""
+
+    phase: str
+    runs: int
+    successful_runs: int
+    memory_increase_p95_mb: float | None
+    components: tuple[ComponentStats, ...]
+
+    def component(self, name: str) -> ComponentStats | None:
+        return next((c for c in self.components if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    phase: str
+    duration_ms: float
+    success: bool
+    rss_delta_bytes: int
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    run_id: int
+    name: str
+    duration_ms: float
+    success: bool
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    actual: float | None
+    target: float | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class PhaseMetrics:
+    """What a baseline comparison looks at, per phase."""
+
+    p50_ms: float | None
+    p95_ms: float | None
+    throughput_rps: float | None
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    phase: str
+    metric: str
+    baseline: float | None
+    current: float | None
+    change_percent: float | None
+    regressed: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    label: str
+    project_id: str
+    target_url: str
+    started_server: bool
+    dry_run: bool
+    requests: int
+    concurrency: int
+    warmup: int
+    started_at: datetime
+    finished_at: datetime
+    phases: tuple[PhaseSummary, ...]
+    server: tuple[ServerStats, ...]
+    checks: tuple[Check, ...]
+    compared_with: str | None = None
+    comparison: tuple[MetricChange, ...] = ()
+
+    @property
+    def failed_checks(self) -> tuple[Check, ...]:
+        return tuple(check for check in self.checks if not check.passed)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed_checks

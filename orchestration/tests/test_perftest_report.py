@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management.base import OutputWrapper
+
+from orchestration.perftest.progress import PhaseProgress
+from orchestration.perftest.report import (
+    metrics_from_json,
+    metrics_of,
+    render_report,
+    render_table,
+    report_to_json,
+)
+from orchestration.perftest.values import (
+    Check,
+    ComponentStats,
+    LatencySummary,
+    MetricChange,
+    PhaseSummary,
+    Report,
+    ServerStats,
+)
+
+
+def make_report(*, checks=None, comparison=()):
+    phases = tuple(
+        PhaseSummary(
+            phase=name,
+            concurrency=conc,
+            requests=20,
+            errors=0,
+            success_rate=1.0,
+            latency=LatencySummary(20, 11.0, 10.0, 19.5, 19.9, 20.0),
+            throughput_rps=rps,
+            wall_s=2.0,
+            statuses={"200": 20},
+        )
+        for name, conc, rps in [
+            ("baseline", 1, 9.0),
+            ("pattern_recognition", 1, 8.0),
+            ("metrics_endpoint", 1, 30.0),
+            ("concurrent", 5, 20.0),
+        ]
+    )
+    total = ComponentStats("total_orchestration", 20, 20, 5.0, 5.0, 9.0, 9.5, 10.0)
+    return Report(
+        label="pt-1",
+        project_id="TEST-001",
+        target_url="http://127.0.0.1:8000",
+        started_server=True,
+        dry_run=True,
+        requests=20,
+        concurrency=5,
+        warmup=5,
+        started_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+        finished_at=datetime(2026, 11, 30, 10, 1, tzinfo=UTC),
+        phases=phases,
+        server=(ServerStats("all", 20, 20, 0.5, (total,)),),
+        checks=checks if checks is not None else (Check("a.check", True, 1.0, 0.95, "fine"),),
+        compared_with="v1" if comparison else None,
+        comparison=comparison,
+    )
+
+
+def test_tables_pad_columns_and_right_align_numbers():
+    table = render_table(["name", "ms"], [["a", "1.0"], ["long name", "100.5"]])
+
+    assert table.splitlines() == [
+        "name          ms",
+        "---------  -----",
+        "a            1.0",
+        "long name  100.5",
+    ]
+
+
+def test_the_report_shows_every_phase_the_server_statistics_and_the_verdict():
+    text = render_report(make_report())
+
+    for phase in ("baseline", "pattern_recognition", "metrics_endpoint", "concurrent"):
+        assert phase in text
+    assert "total_orchestration" in text
+    assert text.splitlines()[-1] == "PASSED: all 1 checks passed."
+
+
+def test_failing_checks_are_listed_at_the_end():
+    checks = (
+        Check("ok.check", True, 1.0, 1.0, "fine"),
+        Check("concurrency.throughput", False, 5.0, 8.0, "5 req/s is below 8 req/s"),
+    )
+
+    lines = render_report(make_report(checks=checks)).splitlines()
+
+    assert lines[-2:] == [
+        "FAILED: 1 of 2 checks failed:",
+        "  - concurrency.throughput: 5 req/s is below 8 req/s",
+    ]
+
+
+def test_a_comparison_table_appears_when_compared_with_a_baseline():
+    change = MetricChange("baseline", "p95_ms", 10.0, 20.0, 100.0, True)
+
+    text = render_report(make_report(comparison=(change,)))
+
+    assert "Against baseline 'v1'" in text
+    assert "baseline.p95_ms" in text
+    assert "REGRESSED" in text
+
+
+def test_the_json_report_is_keyed_by_phase_and_reads_back_as_baseline_metrics():
+    report = make_report()
+
+    data = json.loads(json.dumps(report_to_json(report)))
+
+    assert set(data["phases"]) == {
+        "baseline",
+        "pattern_recognition",
+        "metrics_endpoint",
+        "concurrent",
+    }
+    assert data["server"]["all"]["components"]["total_orchestration"]["p95_ms"] == 9.0
+    assert data["passed"] is True
+    assert data["failed_checks"] == []
+    assert metrics_from_json(data) == metrics_of(report.phases)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"phases": []}, {"phases": {"baseline": {"latency": {}}}}, {"phases": {"b": 3}}],
+)
+def test_anything_but_a_report_is_refused_as_a_baseline(data):
+    with pytest.raises(ValueError, match="not a perftest report"):
+        metrics_from_json(data)
+
+
+class Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_a_bar_redrawn_per_phase():
+    screen = Terminal()
+    progress = PhaseProgress(OutputWrapper(screen))
+
+    progress.start("baseline", 2)
+    progress.advance()
+    progress.advance()
+    progress.finish()
+    progress.start("concurrent", 1)
+
+    frames = screen.getvalue().split("\r")
+    assert frames[2].endswith("1/2 baseline")
+    assert frames[3].endswith("2/2 baseline\n")
+    assert frames[4].endswith("0/1 concurrent")
+
+
+def test_in_logs_progress_is_plain_lines_from_threads_too():
+    log = StringIO()
+    progress = PhaseProgress(OutputWrapper(log))
+    progress.start("concurrent", 40)
+
+    workers = [threading.Thread(target=progress.advance) for _ in range(40)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue()
+    assert lines[0] == "0/40 concurrent (0%)"
+    assert lines[-1] == "40/40 concurrent (100%)"
+    assert len(lines) == 11
