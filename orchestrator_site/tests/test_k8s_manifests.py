@@ -200,9 +200,11 @@ def test_every_configmap_key_is_read_by_the_service():
     sources = (REPO / "orchestrator_site" / "settings.py").read_text() + (
         REPO / "gunicorn.conf.py"
     ).read_text()
+    manifests = "".join(p.read_text() for p in (REPO / "k8s").rglob("*.yaml"))
 
     for key in one("ConfigMap", "orchestrator-config")["data"]:
-        assert re.search(rf"['\"]{key}['\"]", sources), f"{key} is read nowhere"
+        read = re.search(rf"['\"]{key}['\"]", sources) or f"$({key})" in manifests
+        assert read, f"{key} is read nowhere"
 
 
 def test_cronjobs_never_overlap_and_run_management_commands():
@@ -215,7 +217,15 @@ def test_cronjobs_never_overlap_and_run_management_commands():
     assert {doc["spec"]["concurrencyPolicy"] for doc in cronjobs} == {"Forbid"}
     assert commands == {
         "orchestrator-daily-scrum": ["python", "manage.py", "run_daily_scrum"],
-        "orchestrator-perftest": ["python", "manage.py", "perftest"],
+        "orchestrator-perftest": [
+            "python",
+            "manage.py",
+            "perftest",
+            "--project",
+            "$(PERFTEST_PROJECT)",
+            "--json",
+            "/tmp/perftest.json",
+        ],
         "orchestrator-prune-perfmetrics": [
             "python",
             "manage.py",
