@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.core.signals import request_finished
 
 
@@ -12,3 +13,14 @@ class OrchestratorSiteConfig(AppConfig):
         from .request_id import forget_request_id
 
         request_finished.connect(forget_request_id, dispatch_uid="forget_request_id")
+
+
+class OrchestratorAdminConfig(AdminConfig):
+    """``django.contrib.admin`` with the project's site as ``admin.site``.
+
+    Listed by its dotted path in INSTALLED_APPS; ``default = False`` keeps Django
+    from taking it for the configuration of the ``orchestrator_site`` app itself.
+    """
+
+    default = False
+    default_site = "orchestrator_site.admin.OrchestratorAdminSite"
