@@ -64,18 +64,15 @@ def _mb(value: float) -> str:
 class RunAdmin(admin.ModelAdmin[Run]):
     list_display = (
         "id",
-        "started_at",
+        "started",
         "project_id",
-        "name",
         "source",
         "duration",
-        "success",
-        "breached",
-        "dry_run",
+        "outcome",
         "db_queries",
         "memory_change",
     )
-    list_display_links = ("id", "started_at")
+    list_display_links = ("id", "started")
     # Each filter is served by an index: project by run_project_recent, failures and
     # breaches by their partial indexes, dry runs by run_dry_run_recent, source by
     # run_source_recent, dates (and the unfiltered list) by run_recent.
@@ -100,15 +97,15 @@ class RunAdmin(admin.ModelAdmin[Run]):
     list_per_page = 50
     ordering = ("-started_at", "-id")
     # Sorting by another column would sort the whole filtered table.
-    sortable_by = ("id", "started_at")
+    sortable_by = ("id", "started")
     fieldsets = (
         (
             None,
             {
                 "fields": (
-                    ("name", "project_id", "source", "dry_run"),
-                    ("started_at", "finished", "duration"),
-                    ("success", "breached"),
+                    ("name", "project_id", "source"),
+                    ("started", "finished", "duration"),
+                    "outcome",
                     "error",
                     "labels_json",
                 )
@@ -121,12 +118,10 @@ class RunAdmin(admin.ModelAdmin[Run]):
         "name",
         "project_id",
         "source",
-        "dry_run",
-        "started_at",
+        "started",
         "finished",
         "duration",
-        "success",
-        "breached",
+        "outcome",
         "error",
         "labels_json",
         "components_table",
@@ -185,16 +180,31 @@ class RunAdmin(admin.ModelAdmin[Run]):
             return TemplateResponse(
                 request, "admin/perfmetrics/run/chart.html", context, status=400
             )
-        context.update(chart_context(form.query()))
+        context.update(chart_context(form.query(), form.frame))
         return TemplateResponse(request, "admin/perfmetrics/run/chart.html", context)
 
-    @admin.display(description="duration", ordering="duration_ms")
+    @admin.display(description="started (UTC)", ordering="started_at")
+    def started(self, obj: Run) -> str:
+        return f"{obj.started_at:%Y-%m-%d %H:%M:%S.%f}"[:-3]
+
+    @admin.display(description="duration")
     def duration(self, obj: Run) -> str:
         return _ms(obj.duration_ms)
 
-    @admin.display(description="finished")
+    @admin.display(description="outcome")
+    def outcome(self, obj: Run) -> SafeString:
+        """ "ok" or "failed", then the flags that are set (a cross for "not breached" would
+        read as a failure)."""
+        badges = [("ok", "ok") if obj.success else ("failed", "failed")]
+        if obj.breached:
+            badges.append(("breached", "threshold breached"))
+        if obj.dry_run:
+            badges.append(("dry", "dry run"))
+        return format_html_join(" ", '<span class="run-badge {}">{}</span>', badges)
+
+    @admin.display(description="finished (UTC)")
     def finished(self, obj: Run) -> str:
-        return f"{obj.finished_at:%Y-%m-%d %H:%M:%S.%f}"[:-3] + " UTC"
+        return f"{obj.finished_at:%Y-%m-%d %H:%M:%S.%f}"[:-3]
 
     @admin.display(description="memory change (process)")
     def memory_change(self, obj: Run) -> str:

@@ -19,9 +19,14 @@ BUCKETS = {
     "6h": timedelta(hours=6),
     "1d": timedelta(days=1),
 }
-DEFAULTS = {"days": "7", "bucket": "1h"}
+# A day of hours: cheap even on a busy service; longer windows are a click away.
+DEFAULTS = {"days": "1", "bucket": "1h"}
 # More points than this per series would not be readable at the panel's width.
 MAX_BUCKETS = 750
+# Exact percentiles sort every duration of the window (a run and ~10 components
+# each; 120,000 runs took 5-7 s on a busy 2-core machine): past this many runs the
+# page asks for a shorter window or one project instead of taking many seconds.
+MAX_RUNS = 100_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class ChartQueryForm(forms.Form):
     days = forms.IntegerField(min_value=1, max_value=90, help_text="Window length in days.")
     bucket = forms.ChoiceField(choices=[(key, key) for key in BUCKETS])
     project_id = forms.CharField(max_length=80, required=False, help_text="Exact project id.")
+    # The validated window, set by clean().
+    frame: charts.Frame
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ChartQueryForm:
@@ -57,23 +64,37 @@ class ChartQueryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         days, bucket = cleaned.get("days"), cleaned.get("bucket")
-        if days is not None and bucket is not None:
-            buckets = timedelta(days=days) // BUCKETS[bucket]
-            if buckets > MAX_BUCKETS:
-                raise forms.ValidationError(
-                    f"{days} days in {bucket} buckets make {buckets} points per series; "
-                    f"at most {MAX_BUCKETS}: pick a larger bucket or a shorter window."
-                )
+        if days is None or bucket is None or "project_id" not in cleaned:
+            return cleaned  # the field errors say what is wrong
+        buckets = timedelta(days=days) // BUCKETS[bucket]
+        if buckets > MAX_BUCKETS:
+            raise forms.ValidationError(
+                f"{days} days in {bucket} buckets make {buckets} points per series; "
+                f"at most {MAX_BUCKETS}: pick a larger bucket or a shorter window."
+            )
+        query = self._query(cleaned)
+        frame = query.frame(now=timezone.now())
+        if selectors.has_more_runs_than(
+            MAX_RUNS, since=frame.since, until=frame.until, project_id=query.project_id
+        ):
+            raise forms.ValidationError(
+                f"More than {MAX_RUNS:,} runs started in the chosen {days}-day window: "
+                "pick a shorter window or one project."
+            )
+        self.frame = frame
         return cleaned
+
+    @staticmethod
+    def _query(cleaned: dict[str, Any]) -> ChartQuery:
+        return ChartQuery(
+            days=cleaned["days"],
+            bucket=BUCKETS[cleaned["bucket"]],
+            project_id=cleaned["project_id"].strip() or None,
+        )
 
     def query(self) -> ChartQuery:
         """The validated query; call after ``is_valid()`` returned True."""
-        data = self.cleaned_data
-        return ChartQuery(
-            days=data["days"],
-            bucket=BUCKETS[data["bucket"]],
-            project_id=data["project_id"].strip() or None,
-        )
+        return self._query(self.cleaned_data)
 
 
 def chart_series(rows: list[selectors.BucketPercentiles]) -> list[charts.Series]:
@@ -91,9 +112,8 @@ def chart_series(rows: list[selectors.BucketPercentiles]) -> list[charts.Series]
     ]
 
 
-def chart_context(query: ChartQuery, *, now: datetime | None = None) -> dict[str, Any]:
+def chart_context(query: ChartQuery, frame: charts.Frame) -> dict[str, Any]:
     """Template context of the chart page: the window, the series and their SVG panels."""
-    frame = query.frame(now=now or timezone.now())
     rows = selectors.component_percentiles_over_time(
         since=frame.since, until=frame.until, bucket=frame.bucket, project_id=query.project_id
     )

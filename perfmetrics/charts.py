@@ -67,10 +67,11 @@ def nice_ceiling(value: float) -> float:
     return 10.0 * power
 
 
-def y_ticks(maximum: float, count: int = 4) -> list[float]:
-    """``count + 1`` evenly spaced ticks from 0 to a round top at or above ``maximum``."""
-    top = nice_ceiling(maximum / count) * count
-    return [top * i / count for i in range(count + 1)]
+def y_ticks(maximum: float, most: int = 4) -> list[float]:
+    """Ticks from 0 at a round step, the last at or above ``maximum``, at most ``most`` steps."""
+    step = nice_ceiling(maximum / most)
+    steps = max(1, math.ceil(maximum / step - 1e-9))
+    return [step * i for i in range(steps + 1)]
 
 
 def format_ms(value: float) -> str:
@@ -92,6 +93,18 @@ def time_ticks(frame: Frame, *, most: int = 8) -> list[datetime]:
         ticks.append(at)
         at += step
     return ticks
+
+
+def time_label(moment: datetime) -> str:
+    """The date at midnight, the time of day otherwise."""
+    return f"{moment:%m-%d}" if (moment.hour, moment.minute) == (0, 0) else f"{moment:%H:%M}"
+
+
+def _anchor(x: float) -> str:
+    """Labels at the ends of the axis grow inwards so they are not cut off."""
+    if x < LEFT + 30:
+        return "start"
+    return "end" if x > WIDTH - RIGHT - 30 else "middle"
 
 
 def segments(points: Sequence[Point], bucket: timedelta) -> list[list[Point]]:
@@ -150,35 +163,24 @@ def _markers(points: Sequence[Point], frame: Frame, top: float) -> SafeString:
 
 
 def _axes(frame: Frame, ticks: Iterable[float], top: float) -> SafeString:
-    right = WIDTH - RIGHT
+    """Horizontal gridlines with duration labels, vertical ones with time labels."""
+    left, right, bottom = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM
     horizontal = format_html_join(
         "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#ddd"/>'
-        '<text x="{}" y="{}" text-anchor="end" font-size="10" fill="#666">{}</text>',
+        '<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#ddd"/>'
+        '<text x="{3}" y="{4}" text-anchor="end" font-size="11" fill="#666">{5}</text>',
         (
-            (
-                LEFT,
-                right,
-                f"{_y(t, top):.1f}",
-                f"{_y(t, top):.1f}",
-                LEFT - 4,
-                f"{_y(t, top) + 3:.1f}",
-                format_ms(t),
-            )
+            (left, right, f"{_y(t, top):.1f}", left - 4, f"{_y(t, top) + 3:.1f}", format_ms(t))
             for t in ticks
         ),
     )
-    daily = frame.until - frame.since > timedelta(days=2)
     vertical = format_html_join(
         "",
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#eee"/>'
-        '<text x="{}" y="{}" text-anchor="middle" font-size="10" fill="#666">{}</text>',
+        '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#eee"/>'
+        '<text x="{0}" y="{3}" text-anchor="{4}" font-size="11" fill="#666">{5}</text>',
         (
-            (f"{frame.x(t):.1f}",) * 2
-            + (TOP, HEIGHT - BOTTOM)
-            + (f"{frame.x(t):.1f}", HEIGHT - BOTTOM + 14)
-            + (f"{t:%m-%d}" if daily and t.hour == 0 else f"{t:%m-%d %H:%M}",)
-            for t in time_ticks(frame)
+            (f"{x:.1f}", TOP, bottom, bottom + 14, _anchor(x), time_label(t))
+            for t, x in ((t, frame.x(t)) for t in time_ticks(frame))
         ),
     )
     return format_html("{}{}", horizontal, vertical)
@@ -191,8 +193,8 @@ def render_panel(series: Series, frame: Frame) -> SafeString:
     return format_html(
         '<svg class="percentile-chart" data-series="{}" xmlns="http://www.w3.org/2000/svg" '
         'viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">'
-        '<text x="{}" y="16" font-size="13" font-weight="bold" fill="#333">{}</text>'
-        '<text x="{}" y="16" font-size="11" text-anchor="end">'
+        '<text x="{}" y="17" font-size="14" font-weight="bold" fill="#333">{}</text>'
+        '<text x="{}" y="17" font-size="12" text-anchor="end">'
         '<tspan fill="{}">&#9473; p50</tspan> <tspan fill="{}">&#9476; p95</tspan></text>'
         "{}{}{}{}</svg>",
         series.name,

@@ -330,3 +330,14 @@ def component_percentiles_over_time(
             BucketPercentiles(name=n, is_run=r, start=s, count=c, p50_ms=p50, p95_ms=p95)
             for n, r, s, c, p50, p95 in cursor.fetchall()
         ]
+
+
+def has_more_runs_than(
+    limit: int, *, since: datetime, until: datetime, project_id: str | None = None
+) -> bool:
+    """Whether more than ``limit`` runs started in [since, until); reads at most limit + 1
+    entries of run_recent (or run_project_recent), however many runs the window holds."""
+    runs = Run.objects.filter(started_at__gte=since, started_at__lt=until)
+    if project_id is not None:
+        runs = runs.filter(project_id=project_id)
+    return runs.order_by().values("pk")[: limit + 1].count() > limit

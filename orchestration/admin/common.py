@@ -126,7 +126,7 @@ def pretty_json(value: object) -> SafeString:
 
 def progress_bar(percentage: int) -> SafeString:
     return format_html(
-        '<span title="{}%" style="display:inline-block;width:80px;height:0.8em;'
+        '<span title="{}%" style="display:inline-block;width:60px;height:0.8em;'
         'background:#eee;vertical-align:middle"><span style="display:block;height:100%;'
         'width:{}%;background:#2f6ea7"></span></span> {}%',
         percentage,

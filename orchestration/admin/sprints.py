@@ -73,12 +73,8 @@ class SprintAdmin(ExactSearchMixin, LargeTableMixin, ReadOnlyModelAdmin[Sprint])
         "sprint_id",
         "project_link",
         "status",
-        "start_date",
-        "end_date",
-        "duration_weeks",
-        "task_count",
-        "completed_count",
-        "completion",
+        "dates",
+        "tasks_done",
         "decision_source",
     )
     list_filter = (ProjectFilter, "status", "decision_source")
@@ -103,6 +99,17 @@ class SprintAdmin(ExactSearchMixin, LargeTableMixin, ReadOnlyModelAdmin[Sprint])
     def project_link(self, obj: Sprint) -> SafeString | str:
         return change_link(Project, obj.project_id)
 
+    @admin.display(description="dates")
+    def dates(self, obj: Sprint) -> str:
+        return f"{obj.start_date:%Y-%m-%d} to {obj.end_date:%Y-%m-%d} ({obj.duration_weeks} w)"
+
+    @admin.display(description="tasks completed")
+    def tasks_done(self, obj: Sprint) -> str:
+        """Filled when the sprint closes."""
+        if obj.task_count is None or obj.completed_count is None:
+            return "-"
+        return f"{obj.completed_count} of {obj.task_count} ({self.completion(obj)})"
+
     @admin.display(description="completion")
     def completion(self, obj: Sprint) -> str:
         rate = obj.completion_rate
@@ -115,12 +122,14 @@ class SprintAdmin(ExactSearchMixin, LargeTableMixin, ReadOnlyModelAdmin[Sprint])
             return "-"
         items = retrospective.action_items.order_by("id")
         return format_html(
-            "{} ({} complete)<br>Went well: {}<br>Could be improved: {}<ul>{}</ul>",
+            "{} ({} complete)<br>Went well: {}<br>Could be improved: {}{}",
             change_link(SprintRetrospective, retrospective.pk, "Retrospective"),
             f"{retrospective.completion_rate:.0%}",
             retrospective.what_went_well,
             retrospective.what_could_be_improved,
-            format_html_join("", "<li>[{}] {}</li>", ((i.status, i.description) for i in items)),
+            format_html_join(
+                "", "<br>Action item [{}]: {}", ((i.status, i.description) for i in items)
+            ),
         )
 
     @admin.display(description="more")

@@ -189,7 +189,7 @@ def test_the_sprint_page_shows_its_tasks_snapshot_and_retrospective(admin_client
     assert response.status_code == 200
     assert "TEST-001-S01-H000" in response.text  # a task of the snapshot
     assert "task snapshot taken when the sprint closed" in response.text.lower()
-    assert "[open] Address 2 tasks that are still in progress." in response.text
+    assert "Action item [open]: Address 2 tasks that are still in progress." in response.text
     assert "80% complete" in response.text
 
 

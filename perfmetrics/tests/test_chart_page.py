@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from perfmetrics import chart_page
 from perfmetrics.selectors import component_percentiles_over_time
 from perfmetrics.tests.builders import make_run, part
 
@@ -128,7 +129,7 @@ def test_the_chart_page_draws_one_series_per_component_with_a_point_per_bucket(a
 
 
 @pytest.mark.django_db
-def test_the_chart_page_filters_by_project_and_defaults_to_a_week_of_hours(admin_client):
+def test_the_chart_page_filters_by_project_and_defaults_to_a_day_of_hours(admin_client):
     make_run(project_id="A", components=(part("only_in_a"),))
     make_run(project_id="B", components=(part("only_in_b"),))
 
@@ -138,6 +139,7 @@ def test_the_chart_page_filters_by_project_and_defaults_to_a_week_of_hours(admin
     assert set(series_points(everything.text)) == {"total_orchestration", "only_in_a", "only_in_b"}
     assert set(series_points(only_a.text)) == {"total_orchestration", "only_in_a"}
     assert "in 1h buckets" in everything.text
+    assert 'name="days" value="1"' in everything.text
 
 
 @pytest.mark.django_db
@@ -167,3 +169,20 @@ def test_bad_chart_parameters_get_a_400_that_names_the_problem(admin_client, par
     assert response.status_code == 400
     assert message in response.text
     assert "percentile-chart" not in response.text
+
+
+@pytest.mark.django_db
+def test_a_window_with_too_many_runs_gets_a_400_asking_for_a_narrower_one(
+    admin_client, monkeypatch
+):
+    monkeypatch.setattr(chart_page, "MAX_RUNS", 2)
+    for _ in range(3):
+        make_run(project_id="BUSY")
+    make_run(project_id="QUIET")
+
+    everything = admin_client.get(CHART)
+    one_project = admin_client.get(CHART, {"project_id": "QUIET"})
+
+    assert everything.status_code == 400
+    assert "More than 2 runs started in the chosen 1-day window" in everything.text
+    assert one_project.status_code == 200

@@ -34,10 +34,20 @@ def test_nice_ceiling_rounds_up_to_one_two_two_and_a_half_or_five(value, expecte
     assert charts.nice_ceiling(value) == pytest.approx(expected)
 
 
-def test_y_ticks_start_at_zero_and_reach_past_the_maximum():
-    ticks = charts.y_ticks(37.0)
-
-    assert ticks == [0.0, 10.0, 20.0, 30.0, 40.0]
+@pytest.mark.parametrize(
+    ("maximum", "expected"),
+    [
+        (37.0, [0.0, 10.0, 20.0, 30.0, 40.0]),
+        (21.0, [0.0, 10.0, 20.0, 30.0]),
+        (20.0, [0.0, 5.0, 10.0, 15.0, 20.0]),
+        (7.0, [0.0, 2.0, 4.0, 6.0, 8.0]),
+        (0.0, [0.0, 1.0]),
+    ],
+)
+def test_y_ticks_start_at_zero_and_stop_at_the_first_round_value_past_the_maximum(
+    maximum, expected
+):
+    assert charts.y_ticks(maximum) == pytest.approx(expected)
 
 
 def test_time_ticks_fall_on_round_hours_inside_the_window():
@@ -105,3 +115,17 @@ def test_render_panels_gives_one_svg_per_series_in_order():
     html = charts.render_panels([Series("b", (point(0, 1, 2),)), Series("a", ())], FRAME)
 
     assert re.findall(r'data-series="(\w+)"', html) == ["b", "a"]
+
+
+def test_time_labels_show_the_date_at_midnight_and_the_time_otherwise():
+    assert charts.time_label(SINCE) == "03-01"
+    assert charts.time_label(SINCE + timedelta(hours=6)) == "06:00"
+
+
+def test_axis_labels_at_the_ends_grow_inwards():
+    svg = charts.render_panel(Series("x", (point(0, 1, 2),)), FRAME)
+
+    labels = re.findall(r'text-anchor="(\w+)" font-size="11" fill="#666">(\d\d[-:]\d\d)<', svg)
+    assert labels[0] == ("start", "03-01")
+    assert labels[-1] == ("end", "03-02")
+    assert {anchor for anchor, _ in labels[1:-1]} == {"middle"}
