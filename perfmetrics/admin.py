@@ -69,7 +69,7 @@ class RunAdmin(admin.ModelAdmin[Run]):
         "source",
         "duration",
         "outcome",
-        "db_queries",
+        "queries",
         "memory_change",
     )
     list_display_links = ("id", "started")
@@ -206,8 +206,13 @@ class RunAdmin(admin.ModelAdmin[Run]):
     def finished(self, obj: Run) -> str:
         return f"{obj.finished_at:%Y-%m-%d %H:%M:%S.%f}"[:-3]
 
-    @admin.display(description="memory change (process)")
+    @admin.display(description="queries")
+    def queries(self, obj: Run) -> int:
+        return obj.db_queries
+
+    @admin.display(description="RSS change")
     def memory_change(self, obj: Run) -> str:
+        """The worker process's resident memory change (process-wide, not this run's own)."""
         return f"{obj.rss_delta_bytes / MB:+,.1f} MB"
 
     @admin.display(description="labels")
