@@ -1,11 +1,13 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 from django.core.signals import request_finished
 
 
 class OrchestratorSiteConfig(AppConfig):
     """The project package as an app: site-wide management commands and signal wiring."""
 
+    # Picked for "orchestrator_site" in INSTALLED_APPS, whatever else this module holds.
+    default = True
     name = "orchestrator_site"
     verbose_name = "Project Orchestrator site"
 
@@ -15,7 +17,7 @@ class OrchestratorSiteConfig(AppConfig):
         request_finished.connect(forget_request_id, dispatch_uid="forget_request_id")
 
 
-class OrchestratorAdminConfig(AdminConfig):
+class OrchestratorAdminConfig(admin_apps.AdminConfig):
     """``django.contrib.admin`` with the project's site as ``admin.site``.
 
     Listed by its dotted path in INSTALLED_APPS; ``default = False`` keeps Django
