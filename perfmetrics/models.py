@@ -51,6 +51,13 @@ class Run(models.Model):
             models.Index(
                 fields=["-started_at"], name="run_breached_recent", condition=Q(breached=True)
             ),
+            # The admin's and the runs list's source filter: a rare source (cli) must
+            # not walk the newest runs of every source to fill a page.
+            models.Index(fields=["source", "-started_at"], name="run_source_recent"),
+            # The admin's and the runs list's dry-run filter (rare rows).
+            models.Index(
+                fields=["-started_at"], name="run_dry_run_recent", condition=Q(dry_run=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -272,3 +272,72 @@ def window_statistics(
         previous_total=previous_run_statistics(window, now=now),
         memory_trends=memory_trends(window, now=now, min_runs=min_runs_for_trends),
     )
+
+
+@dataclass(frozen=True)
+class BucketPercentiles:
+    """p50/p95 of one series' successful durations in the bucket starting at ``start``.
+
+    ``is_run``: the series is a run name (the whole run), not a component.
+    """
+
+    name: str
+    is_run: bool
+    start: datetime
+    count: int
+    p50_ms: float
+    p95_ms: float
+
+
+def component_percentiles_over_time(
+    *, since: datetime, until: datetime, bucket: timedelta, project_id: str | None = None
+) -> list[BucketPercentiles]:
+    """p50 and p95 per component and per time bucket of runs started in [since, until).
+
+    Buckets start at ``since`` and every ``bucket`` after it (``date_bin``); a run
+    falls into the bucket of its start. Each run is a series of its own under its
+    run name (e.g. ``total_orchestration``), next to its components. Successful
+    durations only (a successful run, a successful component), as in the window
+    statistics. Empty buckets are absent. Rows come ordered by name, then start.
+    A name used by both a run and a component gives two series.
+    One statement whose cost follows the window: a range scan of ``run_recent``
+    (or ``run_project_recent``) and the components' run_id index.
+    """
+    project_sql = "AND project_id = %s" if project_id is not None else ""
+    # Ordered-set percentiles per bucket: the ORM has neither percentile_cont nor date_bin.
+    sql = f"""
+        WITH w AS (
+            SELECT id, name, started_at, duration_ms, success FROM {RUN_TABLE}
+            WHERE started_at >= %s AND started_at < %s {project_sql}
+        ), durations AS (
+            SELECT name, true AS is_run, started_at, duration_ms FROM w WHERE success
+            UNION ALL
+            SELECT c.name, false, w.started_at, c.duration_ms
+            FROM {COMPONENT_TABLE} c JOIN w ON w.id = c.run_id WHERE c.success
+        )
+        SELECT name, is_run, date_bin(%s, started_at, %s) AS bucket, count(*),
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)
+        FROM durations GROUP BY name, is_run, bucket ORDER BY name, is_run, bucket
+    """
+    params: list[Any] = [since, until]
+    if project_id is not None:
+        params.append(project_id)
+    params += [bucket, since]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            BucketPercentiles(name=n, is_run=r, start=s, count=c, p50_ms=p50, p95_ms=p95)
+            for n, r, s, c, p50, p95 in cursor.fetchall()
+        ]
+
+
+def has_more_runs_than(
+    limit: int, *, since: datetime, until: datetime, project_id: str | None = None
+) -> bool:
+    """Whether more than ``limit`` runs started in [since, until); reads at most limit + 1
+    entries of run_recent (or run_project_recent), however many runs the window holds."""
+    runs = Run.objects.filter(started_at__gte=since, started_at__lt=until)
+    if project_id is not None:
+        runs = runs.filter(project_id=project_id)
+    return runs.order_by().values("pk")[: limit + 1].count() > limit
