@@ -9,7 +9,14 @@ from django.utils.safestring import SafeString
 
 from perfmetrics.models import Run
 
-from ..models import DecisionAudit, DecisionModeConfig, Project, ProjectHistoryFeatures, Sprint
+from ..models import (
+    DecisionAudit,
+    DecisionModeConfig,
+    PerftestBaseline,
+    Project,
+    ProjectHistoryFeatures,
+    Sprint,
+)
 from .common import (
     ExactSearchMixin,
     LargeTableMixin,
@@ -122,3 +129,16 @@ class ProjectHistoryFeaturesAdmin(ExactSearchMixin, ReadOnlyModelAdmin[ProjectHi
     search_fields = ("project__project_id",)
     exact_search_fields = ("project_id",)
     search_help_text = "An exact project id."
+
+
+@admin.register(PerftestBaseline)
+class PerftestBaselineAdmin(ReadOnlyModelAdmin[PerftestBaseline]):
+    """Saved perftest reports; written by ``perftest --save-baseline`` only."""
+
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    fields = ("name", "created_at", "report_json")
+
+    @admin.display(description="report")
+    def report_json(self, obj: PerftestBaseline) -> SafeString:
+        return pretty_json(obj.report)

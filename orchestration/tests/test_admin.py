@@ -25,6 +25,7 @@ from orchestration.models import (
     DecisionModeConfig,
     Employee,
     Holiday,
+    PerftestBaseline,
     Project,
     RetrospectiveActionItem,
     Sprint,
@@ -82,6 +83,7 @@ def seed_history() -> Project:
         min_similar_projects=3,
         max_task_adjustment_percent=40,
     )
+    PerftestBaseline.objects.create(name="nightly", report={"phases": []})
     return project
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('perfmetrics', '0001_initial_runs'),
+        ('perfmetrics', '0003_reporting_views'),
     ]
 
     operations = [
