@@ -16,3 +16,8 @@ urlpatterns = [
     path("metrics", views_prometheus.metrics, name="prometheus-metrics"),
     path("", include("orchestration.urls")),
 ]
+
+# Errors outside DRF's views answer in the API's JSON shape too (orchestrator_site/errors.py).
+handler400 = "orchestrator_site.errors.bad_request"
+handler404 = "orchestrator_site.errors.not_found"
+handler500 = "orchestrator_site.errors.server_error"
