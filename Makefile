@@ -7,7 +7,7 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install run test lint format typecheck bench bench-prune migrate db-stop clean
+.PHONY: install run test fuzz lint format typecheck bench bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: install
 test: install lint typecheck
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest
+
+# The schemathesis run of `make test` with more generated examples per operation.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .
