@@ -141,3 +141,25 @@ def test_every_admin_page_sends_an_anonymous_caller_to_the_login_page(client):
         response = client.get(endpoint.url)
         assert response.status_code == 302, endpoint.url
         assert re.match(r"/admin/login/\?next=", response["Location"]), endpoint.url
+
+
+@pytest.mark.django_db
+def test_the_schema_and_its_docs_open_with_a_staff_session(admin_client):
+    # A browser logged in to the admin reads /api/docs/, whose page fetches the schema.
+    assert admin_client.get("/api/docs/").status_code == 200
+    assert admin_client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "key", ["\u0000", "abc\u0000def", "G" * 40, "A" * 40, "a" * 39, "a" * 41, "a" * 10_000]
+)
+def test_a_key_no_token_can_have_is_refused_without_a_query(django_assert_num_queries, key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    with django_assert_num_queries(0):
+        response = client.get("/api/projects/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
