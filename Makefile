@@ -27,9 +27,10 @@ test: install lint typecheck
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest
 
-# The schemathesis run of `make test` with more generated examples per operation.
+# The schemathesis run of `make test`, longer: the coverage phase too, and 200 generated
+# examples per operation.
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
+	FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .
