@@ -17,15 +17,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# Development defaults; values set in the environment win.
+run: export DJANGO_DEBUG ?= 1
+test typecheck bench bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+
 run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py seed_demo --if-empty
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(WITH_DB) $(PY) manage.py seed_demo --if-empty
+	$(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
+	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install lint typecheck
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest
+	$(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
+	$(WITH_DB) $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -36,14 +40,14 @@ format: install
 	$(VENV)/bin/ruff format .
 
 typecheck: install
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(VENV)/bin/mypy .
+	$(WITH_DB) $(VENV)/bin/mypy .
 
 bench: install
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/orchestrate.py
+	$(WITH_DB) $(PY) bench/orchestrate.py
 
 # Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
 bench-prune: install
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/prune.py $(ARGS)
+	$(WITH_DB) $(PY) bench/prune.py $(ARGS)
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
