@@ -7,7 +7,8 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install run test lint format typecheck bench bench-prune migrate db-stop clean
+.PHONY: install install-bench run test lint format typecheck bench bench-orchestrate \
+	bench-perfmetrics bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +17,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+install-bench: $(VENV)/.bench-installed
 
 run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
@@ -38,8 +46,14 @@ format: install
 typecheck: install
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(VENV)/bin/mypy .
 
-bench: install
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/orchestrate.py
+# Every benchmark. Options go to one of them: make bench-perfmetrics ARGS="--only size"
+bench: bench-orchestrate bench-perfmetrics bench-prune
+
+bench-orchestrate: install
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) -m bench.orchestrate $(ARGS)
+
+bench-perfmetrics: install-bench
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) -m bench.perfmetrics $(ARGS)
 
 # Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
 bench-prune: install
