@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: bench databases, gunicorn servers, HTTP, statistics.
+"""Helpers shared by the benchmark scripts: bench databases, gunicorn servers, timed HTTP
+requests, percentiles and the tables they print.
 
 Every bench database lives next to the one ``DATABASE_URL`` names (same server). A
 database is marked with ``COMMENT ON DATABASE`` once it is fully built, so a later run
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import math
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -215,3 +218,34 @@ def require_database_url() -> str:
     if not base_url:
         raise SystemExit("DATABASE_URL is not set; run `make bench` (it starts a database).")
     return base_url
+
+
+@dataclass(frozen=True)
+class Sample:
+    milliseconds: float
+    body: dict[str, object]
+
+
+def timed(server: Server, method: str, path: str, body: bytes | None = None) -> Sample:
+    started = time.perf_counter()
+    status, payload = request(server, method, path, body)
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        raise SystemExit(f"{server.label}: {method} {path}: HTTP {status}: {payload[:500]!r}")
+    return Sample(milliseconds=elapsed * 1000, body=json.loads(payload))
+
+
+def rotations(servers: Sequence[Server], rounds: int) -> list[list[Server]]:
+    """The order of every round: each server goes first, second, ... equally often."""
+    count = len(servers)
+    return [[servers[(r + i) % count] for i in range(count)] for r in range(rounds)]
+
+
+def row_of(label: str, values: Sequence[float]) -> str:
+    return (
+        f"  {label:<22}{len(values):>9}{statistics.median(values):>11.2f}"
+        f"{percentile(values, 0.95):>9.2f}{statistics.fmean(values):>10.2f}"
+    )
+
+
+HEADER = f"  {'':<22}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'mean ms':>10}"
