@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from bench.common import ROOT
+
 HISTORY_PROJECTS = 50
 WINDOW_PROJECTS = 5
 BATCH_RUNS = 100_000
@@ -125,9 +127,13 @@ ORDER BY r.id, c.ord
 
 
 def marker(*, total: int, window_runs: int) -> str:
-    """Identifies a generated database: its parameters plus a digest of the generating SQL."""
-    digest = hashlib.sha256((UNIFORM + RUNS + COMPONENTS).encode()).hexdigest()[:16]
-    return f"generated runs total={total} window={window_runs} sql={digest}"
+    """Identifies a generated database: its parameters plus a digest of the generating SQL
+    and of perfmetrics' migrations. A new index must grow row by row with the runs, as
+    in production, not be built packed by ``migrate`` over the existing rows."""
+    digest = hashlib.sha256((UNIFORM + RUNS + COMPONENTS).encode())
+    for path in sorted((ROOT / "perfmetrics" / "migrations").glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"generated runs total={total} window={window_runs} code={digest.hexdigest()[:16]}"
 
 
 def generate(url: str, *, total: int, window_runs: int) -> None:
