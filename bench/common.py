@@ -17,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ class Server:
     port: int
     token: str
     process: subprocess.Popen[bytes]
+    log: Path
 
 
 def database_url(base_url: str, database: str) -> str:
@@ -141,8 +143,10 @@ def start_server(
 ) -> Server:
     """One gunicorn worker serving the real WSGI stack on the database at ``url``.
 
-    ``environment`` overrides variables of the server only (``PERFMETRICS_ENABLED``);
-    ``settings`` replaces the settings module (a benchmark-only one).
+    gunicorn reads the service's ``gunicorn.conf.py`` as in production, except that it
+    runs one worker that is never recycled mid-measurement. Its output (one access-log
+    line per request) goes to ``Server.log``. ``environment`` overrides variables of the
+    server only (``PERFMETRICS_ENABLED``); ``settings`` replaces the settings module.
     """
     port = free_port()
     server_environment = {
@@ -151,20 +155,25 @@ def start_server(
         "DJANGO_DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        "GUNICORN_MAX_REQUESTS": "0",
         **(environment or {}),
     }
     server_environment.setdefault("SECRET_KEY", "bench-only-secret")
     if settings is not None:
         server_environment["DJANGO_SETTINGS_MODULE"] = settings
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "orchestrator_site.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning",
-        ],
-        cwd=ROOT,
-        env=server_environment,
-    )  # fmt: skip
-    server = Server(label, url, port, api_token(url), process)
+    log = Path(tempfile.gettempdir()) / f"bench-{label}-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "orchestrator_site.wsgi",
+                "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning",
+            ],
+            cwd=ROOT,
+            env=server_environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = Server(label, url, port, api_token(url), process, log)
     wait_until_live(server)
     return server
 
@@ -173,7 +182,7 @@ def wait_until_live(server: Server, *, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise SystemExit(f"gunicorn for {server.label} exited early")
+            raise SystemExit(f"gunicorn for {server.label} exited early; see {server.log}")
         try:
             status, _ = request(server, "GET", "/health")
             if status == 200:
@@ -181,7 +190,7 @@ def wait_until_live(server: Server, *, timeout: float = 60.0) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"gunicorn for {server.label} did not answer /health")
+    raise SystemExit(f"gunicorn for {server.label} did not answer /health; see {server.log}")
 
 
 @contextmanager
