@@ -7,7 +7,8 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install run test lint format typecheck bench bench-prune migrate db-stop clean
+.PHONY: install install-bench run test lint format typecheck bench bench-orchestrate \
+	bench-perfmetrics bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,14 @@ install: $(VENV)/.installed
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test typecheck bench bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+test typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+
+# The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+install-bench: $(VENV)/.bench-installed
 
 run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
@@ -42,8 +50,14 @@ format: install
 typecheck: install
 	$(WITH_DB) $(VENV)/bin/mypy .
 
-bench: install
-	$(WITH_DB) $(PY) bench/orchestrate.py
+# Every benchmark. Options go to one of them: make bench-perfmetrics ARGS="--only size"
+bench: bench-orchestrate bench-perfmetrics bench-prune
+
+bench-orchestrate: install
+	$(WITH_DB) $(PY) -m bench.orchestrate $(ARGS)
+
+bench-perfmetrics: install-bench
+	$(WITH_DB) $(PY) -m bench.perfmetrics $(ARGS)
 
 # Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
 bench-prune: install
