@@ -128,7 +128,8 @@ def test_a_worker_killed_mid_orchestration_leaves_no_sprint_assignment_or_run(se
             message="the killed worker's sessions should end",
         )
         idle_in_transaction = monitor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
         ).fetchone()
 
     # The transaction had locked the project, inserted the sprint and updated the project.

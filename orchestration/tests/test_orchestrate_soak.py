@@ -240,7 +240,7 @@ def orchestrate_until(
 
 
 def test_orchestrations_while_the_database_restarts_lose_no_acknowledged_run(tmp_path, capsys):
-    with temporary_postgres(tmp_path / "pgdata", database="restart") as postgres:
+    with temporary_postgres(database="restart") as postgres:
         url = postgres.url("restart")
         token = manage(url, "shell", "-v", "0", "-c", RESTART_SETUP).strip()
         env = {"DATABASE_URL": url, "DB_CONNECT_TIMEOUT": "3"}

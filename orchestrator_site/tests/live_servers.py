@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -194,9 +196,15 @@ class TemporaryPostgres:
 
 
 @contextmanager
-def temporary_postgres(data_dir: Path, *, database: str) -> Iterator[TemporaryPostgres]:
-    """A migrated database on a server of its own; the server is stopped at the end."""
-    server = TemporaryPostgres(data_dir)
+def temporary_postgres(*, database: str) -> Iterator[TemporaryPostgres]:
+    """A migrated database on a server of its own; stopped and deleted at the end.
+
+    The data lives in a directory of its own under the system's temporary directory, not
+    under pytest's: pytest makes its base directory private again whenever a session
+    starts, which would lock out the unprivileged user the server runs as under root.
+    """
+    parent = Path(tempfile.mkdtemp(prefix="orchestrator-postgres-"))
+    server = TemporaryPostgres(parent / "data")
     try:
         server.create(database)
         manage(server.url(database), "migrate", "--no-input", "-v", "0")
@@ -204,6 +212,7 @@ def temporary_postgres(data_dir: Path, *, database: str) -> Iterator[TemporaryPo
     finally:
         if server.is_running():
             server.stop()
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def manage(database_url: str, *args: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -44,9 +43,9 @@ print(Token.objects.create(user=user).key)
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[TemporaryPostgres, str]]:
+def database() -> Iterator[tuple[TemporaryPostgres, str]]:
     """A migrated database on a server of the test's own, holding a project and a token."""
-    with temporary_postgres(tmp_path / "pgdata", database="outage") as server:
+    with temporary_postgres(database="outage") as server:
         token = manage(server.url("outage"), "shell", "-v", "0", "-c", SETUP).strip()
         yield server, token
 
@@ -120,6 +119,7 @@ def test_a_stopped_database_answers_503_at_once_and_the_same_workers_recover(dat
         admin = call(f"{server.url}/admin/", headers=SESSION_COOKIE)
         ready = call(f"{server.url}/health/ready")
         live = call(f"{server.url}/health")
+        scrape = call(f"{server.url}/metrics")
 
         postgres.start()
         last_run_before = rows(url, "SELECT max(id) FROM perfmetrics_run")[0][0]
@@ -134,6 +134,7 @@ def test_a_stopped_database_answers_503_at_once_and_the_same_workers_recover(dat
     assert ready.status == 503
     assert ready.json() == {"status": "unavailable", "database": "OperationalError"}
     assert live.status == 200
+    assert scrape.status == 200
     # Every call after the restart succeeds, and each worker served some of them.
     assert {a.status for a in back} == {200}
     assert served_by(url, after=last_run_before) == workers == workers_after
