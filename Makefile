@@ -7,7 +7,7 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install install-bench run test lint format typecheck bench bench-orchestrate \
+.PHONY: install install-bench run test soak lint format typecheck bench bench-orchestrate \
 	bench-perfmetrics bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+test soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
@@ -38,6 +38,10 @@ run: install
 test: install lint typecheck
 	$(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
 	$(WITH_DB) $(PY) -m pytest
+
+# Long load and fault runs through gunicorn (pytest marker `soak`); they print their figures.
+soak: install
+	$(WITH_DB) $(PY) -m pytest -m soak
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -16,3 +16,5 @@ urlpatterns = [
     path("metrics", views_prometheus.metrics, name="prometheus-metrics"),
     path("", include("orchestration.urls")),
 ]
+
+handler500 = "orchestrator_site.exceptions.server_error"
