@@ -7,7 +7,8 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install run test fuzz lint format typecheck bench bench-prune migrate db-stop clean
+.PHONY: install install-bench run test fuzz soak lint format typecheck bench bench-orchestrate \
+	bench-perfmetrics bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,20 +18,36 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# Development defaults; values set in the environment win.
+run: export DJANGO_DEBUG ?= 1
+test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+
+# The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+install-bench: $(VENV)/.bench-installed
+
 run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py seed_demo --if-empty
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(WITH_DB) $(PY) manage.py seed_demo --if-empty
+	$(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
+	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install lint typecheck
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest
+	$(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
+	$(WITH_DB) $(PY) -m pytest
+
+# Long load and fault runs through gunicorn (pytest marker `soak`); they print their figures.
+soak: install
+	$(WITH_DB) $(PY) -m pytest -m soak
 
 # The schemathesis run of `make test`, longer: the coverage phase too, and 200 generated
 # examples per operation.
 fuzz: install
-	FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
+	FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} \
+		$(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -41,14 +58,20 @@ format: install
 	$(VENV)/bin/ruff format .
 
 typecheck: install
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(WITH_DB) $(VENV)/bin/mypy .
+	$(WITH_DB) $(VENV)/bin/mypy .
 
-bench: install
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/orchestrate.py
+# Every benchmark. Options go to one of them: make bench-perfmetrics ARGS="--only size"
+bench: bench-orchestrate bench-perfmetrics bench-prune
+
+bench-orchestrate: install
+	$(WITH_DB) $(PY) -m bench.orchestrate $(ARGS)
+
+bench-perfmetrics: install-bench
+	$(WITH_DB) $(PY) -m bench.perfmetrics $(ARGS)
 
 # Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
 bench-prune: install
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret} $(WITH_DB) $(PY) bench/prune.py $(ARGS)
+	$(WITH_DB) $(PY) bench/prune.py $(ARGS)
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input

@@ -1,6 +1,6 @@
 """Orchestration latency over HTTP on a small and on a large history, in one run.
 
-    make bench                      # or: python bench/orchestrate.py [--requests 200]
+    make bench                      # or: python -m bench.orchestrate [--requests 200]
 
 Two databases are created next to the one DATABASE_URL names (same server):
 ``orchestrator_bench_small`` (10 projects x 40 closed sprints) and
@@ -19,26 +19,26 @@ query count of one orchestration and where the server spent its time.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import http.client
 import json
-import math
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import (
+    Server,
+    manage,
+    percentile,
+    prepare_database,
+    request,
+    require_database_url,
+    running,
+    seed_marker,
+    start_server,
+)
+
 PROJECT = "TEST-001"
 BODY = json.dumps({"action": "analyze_and_orchestrate", "options": {"dry_run": True}}).encode()
 TARGET_RATIO = 1.5
@@ -60,11 +60,7 @@ class Dataset:
 
     def marker(self) -> str:
         """Identifies what was seeded: parameters plus a digest of the generator's code."""
-        digest = hashlib.sha256()
-        for path in sorted((ROOT / "orchestration" / "demo").glob("*.py")):
-            digest.update(path.read_bytes())
-        arguments = " ".join(self.seed_arguments())
-        return f"seed_demo {arguments} generator={digest.hexdigest()[:16]}"
+        return seed_marker(self.seed_arguments())
 
 
 @dataclass(frozen=True)
@@ -73,136 +69,21 @@ class Sample:
     run_id: int
 
 
-@dataclass
-class Server:
-    dataset: Dataset
-    url: str
-    port: int
-    token: str
-    process: subprocess.Popen[bytes]
-
-
-def database_url(base_url: str, database: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def manage(url: str, *arguments: str, capture: bool = False) -> str:
-    """Run ``manage.py`` against the database at ``url``; its output when ``capture``."""
-    environment = {**os.environ, "DATABASE_URL": url}
-    environment.setdefault("SECRET_KEY", "bench-only-secret")
-    result = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=environment,
-        check=True,
-        stdout=subprocess.PIPE if capture else None,
-        text=True,
-    )
-    return result.stdout or ""
-
-
 def prepare(base_url: str, dataset: Dataset, *, reseed: bool) -> str:
     """Create, migrate and seed the dataset's database unless it is seeded already."""
-    url = database_url(base_url, dataset.database)
-    with psycopg.connect(database_url(base_url, "postgres"), autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            [dataset.database],
-        ).fetchone()
-        if row is not None and row[0] == dataset.marker() and not reseed:
-            print(f"{dataset.label}: reusing {dataset.database} ({dataset.marker()})")
-            manage(url, "migrate", "--no-input", "-v", "0")
-            return url
-        name = sql.Identifier(dataset.database)
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        manage(url, "migrate", "--no-input", "-v", "0")
+
+    def seed(url: str) -> None:
         print(f"{dataset.label}: seeding {dataset.projects} projects x {dataset.sprints} sprints")
-        started = time.perf_counter()
         manage(url, "seed_demo", *dataset.seed_arguments())
-        print(f"{dataset.label}: seeded in {time.perf_counter() - started:.1f}s")
-        admin.execute(
-            sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(dataset.marker()))
-        )
-    return url
 
-
-def api_token(url: str) -> str:
-    code = (
-        "from django.contrib.auth import get_user_model\n"
-        "from rest_framework.authtoken.models import Token\n"
-        "user, _ = get_user_model().objects.get_or_create(username='bench')\n"
-        "print(Token.objects.get_or_create(user=user)[0].key)\n"
+    return prepare_database(
+        base_url,
+        dataset.database,
+        marker=dataset.marker(),
+        reseed=reseed,
+        build=seed,
+        label=dataset.label,
     )
-    return manage(url, "shell", "-v", "0", "-c", code, capture=True).strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(dataset: Dataset, url: str) -> Server:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    environment.setdefault("SECRET_KEY", "bench-only-secret")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "orchestrator_site.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )  # fmt: skip
-    server = Server(dataset, url, port, api_token(url), process)
-    wait_until_live(server)
-    return server
-
-
-def wait_until_live(server: Server, *, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"gunicorn for {server.dataset.label} exited early")
-        try:
-            status, _ = request(server, "GET", "/health")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn for {server.dataset.label} did not answer /health")
-
-
-@contextmanager
-def running(servers: list[Server]) -> Iterator[list[Server]]:
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.process.terminate()
-        for server in servers:
-            server.process.wait(timeout=30)
-
-
-def request(server: Server, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    try:
-        headers = {"Authorization": f"Token {server.token}", "Content-Type": "application/json"}
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
 
 
 def orchestrate(server: Server) -> Sample:
@@ -210,7 +91,7 @@ def orchestrate(server: Server) -> Sample:
     status, payload = request(server, "POST", f"/orchestrate/project/{PROJECT}", BODY)
     elapsed = time.perf_counter() - started
     if status != 200:
-        raise SystemExit(f"{server.dataset.label}: HTTP {status}: {payload[:500]!r}")
+        raise SystemExit(f"{server.label}: HTTP {status}: {payload[:500]!r}")
     body = json.loads(payload)
     return Sample(seconds=elapsed, run_id=int(body["run_id"]))
 
@@ -220,18 +101,12 @@ def measure(servers: list[Server], *, requests: int, warmup: int) -> dict[str, l
     for server in servers:
         for _ in range(warmup):
             orchestrate(server)
-    samples: dict[str, list[Sample]] = {server.dataset.label: [] for server in servers}
+    samples: dict[str, list[Sample]] = {server.label: [] for server in servers}
     for round_number in range(requests):
         order = servers if round_number % 2 == 0 else list(reversed(servers))
         for server in order:
-            samples[server.dataset.label].append(orchestrate(server))
+            samples[server.label].append(orchestrate(server))
     return samples
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
 def server_side(url: str, run_ids: list[int]) -> tuple[list[int], float, dict[str, float]]:
@@ -258,7 +133,7 @@ def report(servers: list[Server], samples: dict[str, list[Sample]]) -> float:
     )
     details = {}
     for server in servers:
-        label = server.dataset.label
+        label = server.label
         latencies = [s.seconds * 1000 for s in samples[label]]
         queries, server_ms, components = server_side(server.url, [s.run_id for s in samples[label]])
         medians[label] = statistics.median(latencies)
@@ -294,9 +169,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     arguments = parse_arguments(argv)
-    base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        raise SystemExit("DATABASE_URL is not set; run `make bench` (it starts a database).")
+    base_url = require_database_url()
     datasets = [
         Dataset("small", "orchestrator_bench_small", arguments.small_projects, arguments.sprints),
         Dataset("large", "orchestrator_bench_large", arguments.large_projects, arguments.sprints),
@@ -305,7 +178,7 @@ def main(argv: list[str]) -> int:
     servers: list[Server] = []
     with running(servers):
         for dataset, url in zip(datasets, urls, strict=True):
-            servers.append(start_server(dataset, url))
+            servers.append(start_server(dataset.label, url))
         samples = measure(servers, requests=arguments.requests, warmup=arguments.warmup)
     ratio = report(servers, samples)
     return 1 if arguments.check and ratio > TARGET_RATIO else 0

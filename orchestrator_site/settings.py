@@ -154,6 +154,14 @@ if not _database_url:
 DATABASES = {"default": database_from_url(_database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", "60")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Fail fast while the database is down or unreachable (docs/operations.md, "When the
+# database is down"); a connect_timeout in DATABASE_URL's query wins.
+_db_options: dict[str, object] = DATABASES["default"]["OPTIONS"]  # type: ignore[assignment]
+_db_options.setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT", "3"))
+if _statement_timeout_ms := envint("DB_STATEMENT_TIMEOUT_MS", "0"):
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} -c statement_timeout={_statement_timeout_ms}".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

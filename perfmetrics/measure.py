@@ -83,7 +83,11 @@ class RunResult:
 
 
 def describe_error(exc: BaseException | None) -> str:
-    return "" if exc is None else f"{type(exc).__name__}: {exc}"[:2000]
+    """``Type: message``, at most 2,000 characters; NUL bytes (PostgreSQL text refuses
+    them) are dropped so a strange error message cannot fail its own recording."""
+    if exc is None:
+        return ""
+    return f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000]
 
 
 @dataclass

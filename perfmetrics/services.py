@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -43,53 +44,60 @@ def reserve_run_id(*, using: str = "default") -> int:
     return int(row[0])
 
 
-def record_run(result: RunResult, *, run_id: int | None = None, using: str = "default") -> int:
-    """Store a run and all its components with two INSERT statements; return the run's id.
+_RECORD_SQL = f"""
+WITH run AS (
+    INSERT INTO {Run._meta.db_table} (
+        id, name, project_id, source, labels, dry_run, started_at, duration_ms, success,
+        breached, error, cpu_user_ms, cpu_system_ms, rss_before_bytes, rss_after_bytes,
+        db_queries, db_time_ms, host, pid, overhead_ms
+    )
+    VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    RETURNING id
+)
+INSERT INTO {Component._meta.db_table} (
+    run_id, name, parent, depth, offset_ms, duration_ms, cpu_ms, success, error
+)
+SELECT run.id, c.name, c.parent, c.depth, c.offset_ms, c.duration_ms, c.cpu_ms, c.success, c.error
+FROM run, unnest(
+    %s::text[], %s::text[], %s::smallint[], %s::float8[], %s::float8[], %s::float8[],
+    %s::boolean[], %s::text[]
+) AS c(name, parent, depth, offset_ms, duration_ms, cpu_ms, success, error)
+"""
 
+
+def record_run(result: RunResult, *, run_id: int | None = None, using: str = "default") -> int:
+    """Store a run and all its components in one INSERT statement; return the run's id.
+
+    ``run_id`` is an id from :func:`reserve_run_id` (one is reserved when it is None).
     Call inside the caller's transaction so the work and its metrics commit together.
     Prometheus counts the run once that transaction commits, never when it rolls back.
     """
+    run_id = run_id if run_id is not None else reserve_run_id(using=using)
     resources = result.resources
-    run = Run.objects.using(using).create(
-        id=run_id,
-        name=result.name,
-        project_id=result.project_id,
-        source=result.source,
-        labels=dict(result.labels),
-        dry_run=result.dry_run,
-        started_at=result.started_at,
-        duration_ms=result.duration_ms,
-        success=result.success,
-        breached=is_breached(result, conf.thresholds()),
-        error=result.error,
-        cpu_user_ms=resources.cpu_user_ms,
-        cpu_system_ms=resources.cpu_system_ms,
-        rss_before_bytes=resources.rss_before_bytes,
-        rss_after_bytes=resources.rss_after_bytes,
-        db_queries=resources.db_queries,
-        db_time_ms=resources.db_time_ms,
-        host=result.host,
-        pid=result.pid,
-        overhead_ms=result.overhead_ms,
-    )
-    Component.objects.using(using).bulk_create(
-        Component(
-            run=run,
-            name=c.name,
-            parent=c.parent,
-            depth=c.depth,
-            offset_ms=c.offset_ms,
-            duration_ms=c.duration_ms,
-            cpu_ms=c.cpu_ms,
-            success=c.success,
-            error=c.error,
-        )
-        for c in result.components
-    )
+    breached = is_breached(result, conf.thresholds())
+    components = result.components
+    with connections[using].cursor() as cursor:
+        # One round trip for the run and its components: this runs on every request, and
+        # the ORM needs a statement per table.
+        cursor.execute(
+            _RECORD_SQL,
+            [
+                run_id, result.name, result.project_id, result.source,
+                json.dumps(dict(result.labels)), result.dry_run, result.started_at,
+                result.duration_ms, result.success, breached, result.error,
+                resources.cpu_user_ms, resources.cpu_system_ms, resources.rss_before_bytes,
+                resources.rss_after_bytes, resources.db_queries, resources.db_time_ms,
+                result.host, result.pid, result.overhead_ms,
+                [c.name for c in components], [c.parent for c in components],
+                [c.depth for c in components], [c.offset_ms for c in components],
+                [c.duration_ms for c in components], [c.cpu_ms for c in components],
+                [c.success for c in components], [c.error for c in components],
+            ],
+        )  # fmt: skip
     transaction.on_commit(
-        partial(prometheus.observe_run, result, breached=run.breached), using=using, robust=True
+        partial(prometheus.observe_run, result, breached=breached), using=using, robust=True
     )
-    return run.pk
+    return run_id
 
 
 @contextmanager

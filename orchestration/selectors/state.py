@@ -204,11 +204,7 @@ def default_decision_config() -> DecisionConfig:
     )
 
 
-def decision_config(project_id: str) -> DecisionConfig:
-    """The project's own configuration, or the global default from settings."""
-    row = DecisionModeConfig.objects.filter(project_id=project_id).first()
-    if row is None:
-        return default_decision_config()
+def config_from_row(row: DecisionModeConfig) -> DecisionConfig:
     return DecisionConfig(
         mode=DecisionMode(row.mode),
         confidence_threshold=row.confidence_threshold,
@@ -219,5 +215,7 @@ def decision_config(project_id: str) -> DecisionConfig:
     )
 
 
-def has_custom_decision_config(project_id: str) -> bool:
-    return DecisionModeConfig.objects.filter(project_id=project_id).exists()
+def decision_config(project_id: str) -> DecisionConfig:
+    """The project's own configuration, or the global default from settings."""
+    row = DecisionModeConfig.objects.filter(project_id=project_id).first()
+    return default_decision_config() if row is None else config_from_row(row)

@@ -27,7 +27,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from .state import CLOSED_SPRINT_STATUSES, default_decision_config, get_project
+from .state import CLOSED_SPRINT_STATUSES, config_from_row, default_decision_config, get_project
 
 
 @dataclass(frozen=True)
@@ -191,14 +191,7 @@ class ProjectDecisionConfig:
 def decision_config_of(row: DecisionModeConfig) -> ProjectDecisionConfig:
     return ProjectDecisionConfig(
         project_id=row.project_id,
-        config=DecisionConfig(
-            mode=DecisionMode(row.mode),
-            confidence_threshold=row.confidence_threshold,
-            enable_task_count_adjustment=row.enable_task_count_adjustment,
-            enable_sprint_duration_adjustment=row.enable_sprint_duration_adjustment,
-            min_similar_projects=row.min_similar_projects,
-            max_task_adjustment_percent=row.max_task_adjustment_percent,
-        ),
+        config=config_from_row(row),
         source=DecisionConfigSource.PROJECT,
         updated_at=row.updated_at,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -186,6 +186,28 @@ def _decide(
     return finalize_decision(base, adjustments, config=config, patterns=patterns, warnings=warnings)
 
 
+@dataclass
+class _Progress:
+    """What the actions of one call did so far; becomes the frozen Execution."""
+
+    dry_run: bool
+    sprint_id: str | None
+    cronjob_name: str | None
+    cronjob_created: bool = False
+    actions: list[str] = field(default_factory=list)
+
+    def report(self, done: str, planned: str) -> None:
+        self.actions.append(f"[dry run] would {planned}" if self.dry_run else done)
+
+    def freeze(self) -> Execution:
+        return Execution(
+            actions=tuple(self.actions) or ("No action needed",),
+            sprint_id=self.sprint_id,
+            cronjob_name=self.cronjob_name,
+            cronjob_created=self.cronjob_created,
+        )
+
+
 def _execute(
     project: Project,
     state: ProjectState,
@@ -194,72 +216,76 @@ def _execute(
     *,
     today: date,
 ) -> Execution:
+    """Carry the decision out (close, heal, open); a dry run only describes each step."""
     base = decision.base
-    prefix = "[dry run] would " if options.dry_run else ""
-    actions: list[str] = []
     active = state.active_sprint
-    sprint_id = active.sprint_id if active else None
-    cronjob_name = active.schedule_name if active else None
-    cronjob_created = False
-
-    if base.close_sprint_id is not None:
-        verb = "close" if options.dry_run else "Closed"
-        if not options.dry_run:
-            closed = sprints.close_sprint(project=project, sprint_id=base.close_sprint_id)
-            detail = f"{closed.completed}/{closed.total} tasks completed, status {closed.status}"
-        else:
-            detail = "returning its pending tasks to the backlog"
-        actions.append(f"{prefix}{verb} sprint {base.close_sprint_id} ({detail})")
-        sprint_id, cronjob_name = None, None
-
-    if base.heal_schedule and active is not None:
-        if not options.dry_run:
-            sprint = project.sprints.get(pk=active.sprint_id)
-            cronjob_name = sprints.create_schedule(sprint, options.schedule)
-        else:
-            cronjob_name = active.schedule_name
-        cronjob_created = True
-        actions.append(
-            f"{prefix}{'re-create' if prefix else 'Re-created'} the daily-scrum "
-            f"schedule of sprint {active.sprint_id}"
-        )
-
-    if base.create_new_sprint and base.new_sprint_number is not None:
-        new_id = rules.sprint_identifier(project.pk, base.new_sprint_number)
-        if not options.dry_run:
-            opened = sprints.open_sprint(
-                project=project,
-                number=base.new_sprint_number,
-                duration_weeks=decision.sprint_duration_weeks,
-                tasks_to_assign=decision.tasks_to_assign,
-                decision_source=decision.decision_source,
-                cron_schedule=options.schedule if base.create_schedule else None,
-                today=today,
-            )
-            assigned = len(opened.assigned_task_ids)
-            cronjob_name = opened.schedule_name
-        else:
-            assigned = decision.tasks_to_assign
-            cronjob_name = schedule_name(project.pk, new_id) if base.create_schedule else None
-        sprint_id = new_id
-        cronjob_created = cronjob_created or base.create_schedule
-        actions.append(
-            f"{prefix}{'open' if prefix else 'Opened'} sprint {new_id} for "
-            f"{decision.sprint_duration_weeks} week(s) with {assigned} task(s)"
-        )
-        if base.create_schedule:
-            actions.append(
-                f"{prefix}{'create' if prefix else 'Created'} daily-scrum schedule "
-                f"{cronjob_name} ({options.schedule})"
-            )
-    if not actions:
-        actions.append("No action needed")
-    return Execution(
-        actions=tuple(actions),
-        sprint_id=sprint_id,
-        cronjob_name=cronjob_name,
-        cronjob_created=cronjob_created,
+    progress = _Progress(
+        dry_run=options.dry_run,
+        sprint_id=active.sprint_id if active else None,
+        cronjob_name=active.schedule_name if active else None,
     )
+    if base.close_sprint_id is not None:
+        _close(project, base.close_sprint_id, progress)
+    if base.heal_schedule and active is not None:
+        _heal(project, active.sprint_id, options.schedule, progress)
+    if base.create_new_sprint and base.new_sprint_number is not None:
+        _open(project, base.new_sprint_number, decision, options, progress, today=today)
+    return progress.freeze()
+
+
+def _close(project: Project, sprint_id: str, progress: _Progress) -> None:
+    if progress.dry_run:
+        detail = "returning its pending tasks to the backlog"
+    else:
+        closed = sprints.close_sprint(project=project, sprint_id=sprint_id)
+        detail = f"{closed.completed}/{closed.total} tasks completed, status {closed.status}"
+    progress.report(f"Closed sprint {sprint_id} ({detail})", f"close sprint {sprint_id} ({detail})")
+    progress.sprint_id = progress.cronjob_name = None
+
+
+def _heal(project: Project, sprint_id: str, cron: str, progress: _Progress) -> None:
+    if not progress.dry_run:
+        progress.cronjob_name = sprints.create_schedule(project.sprints.get(pk=sprint_id), cron)
+    progress.cronjob_created = True
+    what = f"the daily-scrum schedule of sprint {sprint_id}"
+    progress.report(f"Re-created {what}", f"re-create {what}")
+
+
+def _open(
+    project: Project,
+    number: int,
+    decision: Decision,
+    options: OrchestrationOptions,
+    progress: _Progress,
+    *,
+    today: date,
+) -> None:
+    sprint_id = rules.sprint_identifier(project.pk, number)
+    create_schedule = decision.base.create_schedule
+    if progress.dry_run:
+        assigned = decision.tasks_to_assign
+        progress.cronjob_name = schedule_name(project.pk, sprint_id) if create_schedule else None
+    else:
+        opened = sprints.open_sprint(
+            project=project,
+            number=number,
+            duration_weeks=decision.sprint_duration_weeks,
+            tasks_to_assign=decision.tasks_to_assign,
+            decision_source=decision.decision_source,
+            cron_schedule=options.schedule if create_schedule else None,
+            today=today,
+        )
+        assigned = len(opened.assigned_task_ids)
+        progress.cronjob_name = opened.schedule_name
+    progress.sprint_id = sprint_id
+    what = (
+        f"sprint {sprint_id} for {decision.sprint_duration_weeks} week(s) with {assigned} task(s)"
+    )
+    progress.report(f"Opened {what}", f"open {what}")
+    if create_schedule:
+        progress.cronjob_created = True
+        what = f"daily-scrum schedule {progress.cronjob_name} ({options.schedule})"
+        progress.report(f"Created {what}", f"create {what}")
 
 
 def _audit(

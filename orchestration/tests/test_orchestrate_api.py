@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from unittest import mock
 
@@ -7,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import add_closed_sprints, add_tasks, make_project
+from orchestration.engine.values import OrchestrationOptions
 from orchestration.models import (
     PTO,
     DailyScrumSchedule,
@@ -22,6 +24,8 @@ from orchestration.models import (
     Task,
     TaskStatus,
 )
+from orchestration.serializers.orchestrate import PerformanceMetricsSerializer
+from orchestration.services.orchestrate import orchestrate_project
 from perfmetrics.models import Component, Run
 
 URL = "/orchestrate/project/{}"
@@ -520,3 +524,19 @@ def test_sprint_numbers_keep_counting_past_99(api_client):
 
     assert orchestrate(api_client).json()["sprint_id"] == "TEST-001-S100"
     assert Sprint.objects.get().number == 100
+
+
+def test_the_hand_built_performance_metrics_equal_the_declared_serializer(api_client):
+    make_project(backlog=5)
+    add_closed_sprints(make_project("PEER-1"), [(5, 5)] * 3)
+    orchestrate(api_client, dry_run=True)
+    outcome = orchestrate_project(project_id="TEST-001", options=OrchestrationOptions(dry_run=True))
+    serializer = PerformanceMetricsSerializer()
+    performance = outcome.performance
+    assert performance is not None
+
+    fast = serializer.to_representation(performance)
+
+    assert fast == serializer.declared_representation(performance)
+    assert fast["pattern_analysis"]["total_calls"] == 2
+    assert json.loads(json.dumps(fast)) == fast

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +19,3 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client):
 
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
-
-
-@override_settings(ROOT_URLCONF="orchestrator_site.tests.failing_urls")
-def test_an_unhandled_exception_is_a_json_500_without_details(client):
-    client.raise_request_exception = False
-
-    response = client.get("/fail")
-
-    assert response.status_code == 500
-    assert response.json() == {"detail": "Internal server error.", "code": "server_error"}

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import override_settings
 
 from perfmetrics.measure import Run as MeasuredRun
 from perfmetrics.measure import component
-from perfmetrics.models import Component, Run
-from perfmetrics.services import measured_transaction, record_run
+from perfmetrics.models import Run
+from perfmetrics.services import measured_transaction, record_run, reserve_run_id
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +26,40 @@ def measured(components: int) -> MeasuredRun:
     return run
 
 
-@pytest.mark.parametrize("components", [1, 25])
-def test_recording_takes_two_statements_however_many_components(
+@pytest.mark.parametrize("components", [0, 1, 25])
+def test_recording_takes_one_statement_however_many_components(
     components, django_assert_num_queries
 ):
     run = measured(components)
     assert run.result is not None
+    run_id = reserve_run_id()
 
-    with django_assert_num_queries(2):
-        record_run(run.result)
+    with django_assert_num_queries(1):
+        assert record_run(run.result, run_id=run_id) == run_id
 
-    assert Component.objects.count() == components
+    stored = Run.objects.get()
+    assert stored.pk == run_id
+    assert stored.project_id == "P"
+    assert stored.labels == {}
+    assert stored.duration_ms == pytest.approx(run.result.duration_ms)
+    assert stored.rss_after_bytes == run.result.resources.rss_after_bytes
+    assert list(stored.components.order_by("offset_ms").values_list("name", "parent", "depth")) == [
+        (c.name, c.parent, c.depth) for c in run.result.components
+    ]
+
+
+def test_labels_errors_and_unicode_are_stored_as_given():
+    labels = {"label": "nightly:phase-1"}
+    with MeasuredRun("job", project_id="P", labels=labels) as run, component("zoë ✓"):
+        pass
+    assert run.result is not None
+
+    record_run(replace(run.result, success=False, error="ValueError: naïve 'quote' \\ {x}"))
+
+    stored = Run.objects.get()
+    assert stored.labels == {"label": "nightly:phase-1"}
+    assert stored.error == "ValueError: naïve 'quote' \\ {x}"
+    assert stored.components.get().name == "zoë ✓"
 
 
 def test_the_work_and_its_run_commit_together():
