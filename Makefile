@@ -7,7 +7,7 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install install-bench run test soak lint format typecheck bench bench-orchestrate \
+.PHONY: install install-bench run test fuzz soak lint format typecheck bench bench-orchestrate \
 	bench-perfmetrics bench-prune migrate db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
@@ -42,6 +42,12 @@ test: install lint typecheck
 # Long load and fault runs through gunicorn (pytest marker `soak`); they print their figures.
 soak: install
 	$(WITH_DB) $(PY) -m pytest -m soak
+
+# The schemathesis run of `make test`, longer: the coverage phase too, and 200 generated
+# examples per operation.
+fuzz: install
+	FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} \
+		$(WITH_DB) $(PY) -m pytest orchestrator_site/tests/test_api_fuzz.py -p no:randomly
 
 lint: install
 	$(VENV)/bin/ruff check .

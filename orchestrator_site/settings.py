@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "orchestrator_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may read the body: oversized requests are refused unread.
+    "orchestrator_site.guards.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,17 +212,24 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# Request bodies: 1 MiB holds the largest bulk POST, 500 tasks, even with 300-character
+# titles and 1,000-character descriptions (682,000 bytes). Larger declared bodies get 413
+# unread (orchestrator_site/guards.py); Django's own limit, for the bodies it reads
+# itself (forms), is the same.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", str(1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "orchestrator_site.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["orchestrator_site.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "orchestrator_site.pagination.DefaultPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "orchestrator_site.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "orchestrator_site.exceptions.exception_handler",
     "PAGE_SIZE": 50,
 }
@@ -230,6 +239,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Scrum orchestration for software projects, measured while it runs.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and parameter: it needs a token (or an admin
+    # session, which is how a browser reaches /api/docs/) like the API it describes.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Two different choice sets are both called "source"; name each schema enum.
     "ENUM_NAME_OVERRIDES": {

@@ -17,4 +17,8 @@ urlpatterns = [
     path("", include("orchestration.urls")),
 ]
 
+# Errors outside DRF's views: JSON in the API's error shape for 400 and 404
+# (orchestrator_site/errors.py); 503 JSON or Django's page for 500 (exceptions.py).
+handler400 = "orchestrator_site.errors.bad_request"
+handler404 = "orchestrator_site.errors.not_found"
 handler500 = "orchestrator_site.exceptions.server_error"

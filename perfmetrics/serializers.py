@@ -9,6 +9,8 @@ from rest_framework import serializers
 from . import conf
 from .models import Component, Run, Source
 
+MAX_PAGE_SIZE = 500
+
 
 class StrictQuerySerializer(serializers.Serializer[Any]):
     """Query parameters: unknown names are refused so typos do not silently widen a query."""
@@ -121,6 +123,9 @@ class RunQuerySerializer(StrictQuerySerializer):
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
     started_after = serializers.DateTimeField(required=False)
     started_before = serializers.DateTimeField(required=False)
+    # Read by the paginator; declared so that a bad value is a 400 rather than silently
+    # the default size.
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

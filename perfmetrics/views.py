@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -16,11 +17,21 @@ from .models import Run
 from .reports import MetricsReport, metrics_report
 from .selectors import Window
 from .serializers import (
+    MAX_PAGE_SIZE,
     MetricsQuerySerializer,
     MetricsResponseSerializer,
     RunDetailSerializer,
     RunQuerySerializer,
     RunSerializer,
+)
+
+BAD_QUERY = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid or unknown query parameter: one key per parameter.",
+)
+NOT_FOUND = OpenApiResponse(
+    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    description="No run with this id.",
 )
 
 
@@ -49,7 +60,7 @@ class MetricsView(APIView):
         operation_id="performance_metrics",
         summary="Statistics, threshold checks and recommendations over a window of runs.",
         parameters=[MetricsQuerySerializer],
-        responses={200: MetricsResponseSerializer},
+        responses={200: MetricsResponseSerializer, 400: BAD_QUERY},
         tags=["performance"],
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:
@@ -70,7 +81,7 @@ class ProjectMetricsView(MetricsView):
         operation_id="performance_metrics_project",
         summary="Statistics, threshold checks and recommendations over one project's runs.",
         parameters=[MetricsQuerySerializer],
-        responses={200: MetricsResponseSerializer},
+        responses={200: MetricsResponseSerializer, 400: BAD_QUERY},
         tags=["performance"],
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:
@@ -81,7 +92,7 @@ class RunPagination(CursorPagination):
     ordering = ("-started_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
 
 
 @extend_schema(
@@ -89,6 +100,7 @@ class RunPagination(CursorPagination):
         RunQuerySerializer,
         OpenApiParameter("cursor", str, description="Opaque cursor from `next`/`previous`."),
     ],
+    responses={200: RunSerializer(many=True), 400: BAD_QUERY},
     tags=["performance"],
 )
 class RunListView(ListAPIView[Run]):
@@ -101,7 +113,9 @@ class RunListView(ListAPIView[Run]):
     def get_queryset(self) -> QuerySet[Run]:
         query = RunQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        filters = {k: v for k, v in query.validated_data.items() if v is not None}
+        filters = {
+            k: v for k, v in query.validated_data.items() if v is not None and k != "page_size"
+        }
         lookups = {
             "started_after": "started_at__gte",
             "started_before": "started_at__lte",
@@ -109,7 +123,7 @@ class RunListView(ListAPIView[Run]):
         return Run.objects.filter(**{lookups.get(k, k): v for k, v in filters.items()})
 
 
-@extend_schema(tags=["performance"])
+@extend_schema(responses={200: RunDetailSerializer, 404: NOT_FOUND}, tags=["performance"])
 class RunDetailView(RetrieveAPIView[Run]):
     serializer_class = RunDetailSerializer
     queryset = Run.objects.prefetch_related("components")

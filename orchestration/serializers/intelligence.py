@@ -41,10 +41,12 @@ MODE_CHOICES = [
 
 
 class DomainErrorSerializer(serializers.Serializer[Any]):
-    """The shape of a domain error (404, 409) as the exception handler renders it."""
+    """The shape of a domain error (404, 409) as the exception handler renders it.
+
+    DRF's own errors (an invalid page, say) carry ``detail`` alone."""
 
     detail = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.CharField(required=False)
 
 
 # --- pattern views ----------------------------------------------------------------------

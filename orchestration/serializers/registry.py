@@ -10,6 +10,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
+from django.core.validators import validate_email
 from django.db.models import TextChoices
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -59,6 +60,21 @@ class SprintStatusField(serializers.ChoiceField):
         super().__init__(choices=SprintStatus.choices, **kwargs)
 
 
+def _validate_email(value: str) -> None:
+    # Django's validator called from a plain function: for an EmailValidator in the
+    # field's validators, drf-spectacular would add a "format: email" that "" breaks.
+    validate_email(value)
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class OptionalEmailField(StrictCharField):
+    """An email address, or "" for an employee without one (the schema admits both)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_validate_email)
+
+
 class ErrorSerializer(serializers.Serializer[Any]):
     """The body of 404 and 409 answers."""
 
@@ -106,6 +122,8 @@ class ProjectUpdateSerializer(StrictModelSerializer[Project]):
 
 
 class EmployeeSerializer(serializers.ModelSerializer[Employee]):
+    email = OptionalEmailField(read_only=True)
+
     class Meta:
         model = Employee
         fields = ["employee_id", "name", "email", "created_at"]
@@ -113,6 +131,8 @@ class EmployeeSerializer(serializers.ModelSerializer[Employee]):
 
 
 class EmployeeCreateSerializer(StrictModelSerializer[Employee]):
+    email = OptionalEmailField(max_length=254, allow_blank=True, required=False)
+
     class Meta:
         model = Employee
         fields = ["employee_id", "name", "email"]
@@ -121,7 +141,7 @@ class EmployeeCreateSerializer(StrictModelSerializer[Employee]):
 class MemberSerializer(serializers.ModelSerializer[ProjectMembership]):
     employee_id = serializers.CharField(read_only=True)
     name = serializers.CharField(source="employee.name", read_only=True)
-    email = serializers.EmailField(source="employee.email", read_only=True)
+    email = OptionalEmailField(source="employee.email", read_only=True)
 
     class Meta:
         model = ProjectMembership

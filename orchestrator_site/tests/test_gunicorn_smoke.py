@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.client import HTTPConnection, HTTPResponse
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,12 @@ def test_gunicorn_serves_an_orchestration_in_production_settings(server, tmp_pat
     body = {"action": "analyze_and_orchestrate"}
 
     anonymous = http(port, "POST", "/orchestrate/project/SMOKE-001", body)
+    # Declared 10 GiB, one byte sent: answered from the headers, before any body arrives.
+    oversized = send_raw(
+        port,
+        b"POST /orchestrate/project/SMOKE-001 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{",
+    )
     status, headers, content = http(
         port,
         "POST",
@@ -190,6 +197,8 @@ def test_gunicorn_serves_an_orchestration_in_production_settings(server, tmp_pat
     )
 
     assert anonymous[0] == 401
+    assert oversized[0] == 413
+    assert json.loads(oversized[1])["code"] == "payload_too_large"
     assert status == 200, content
     assert headers["X-Request-ID"] == "smoke-orchestrate"
     answer = json.loads(content)
@@ -221,14 +230,17 @@ def test_gunicorn_serves_an_orchestration_in_production_settings(server, tmp_pat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_serves_hashed_compressed_static_files_and_secure_headers(server, tmp_path):
+def test_gunicorn_serves_static_files_with_secure_headers_and_cookies(server, tmp_path):
     port, env, _ = server
     manifest = json.loads((Path(env["STATIC_ROOT"]) / "staticfiles.json").read_text())
     hashed = manifest["paths"]["admin/css/base.css"]
+    get_user_model().objects.create_user("staff", password="staff-password-1", is_staff=True)
 
     status, headers, _ = http(port, "GET", f"/static/{hashed}", None, {"Accept-Encoding": "gzip"})
     _, plain_headers, _ = http(port, "GET", "/health")
     _, https_headers, _ = http(port, "GET", "/health", None, {"X-Forwarded-Proto": "https"})
+    login_page = https_request(port, "GET", "/admin/login/")
+    login = log_in(port, "staff", "staff-password-1", csrf_cookie(login_page))
 
     assert hashed != "admin/css/base.css"
     assert status == 200
@@ -236,10 +248,69 @@ def test_gunicorn_serves_hashed_compressed_static_files_and_secure_headers(serve
     assert "immutable" in headers["Cache-Control"]
     assert plain_headers["X-Content-Type-Options"] == "nosniff"
     assert plain_headers["X-Frame-Options"] == "DENY"
+    assert plain_headers["Referrer-Policy"] == "same-origin"
+    assert plain_headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in plain_headers
     assert https_headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert cookie_attributes(login_page)["csrftoken"] >= {"secure", "samesite=lax"}
+    assert login.status == 302, login.headers
+    assert cookie_attributes(login)["sessionid"] >= {"secure", "httponly", "samesite=lax"}
+
+
+def log_in(port: int, username: str, password: str, csrf: str) -> HTTPResponse:
+    """The admin login form posted over (forwarded) HTTPS, as a browser sends it."""
+    form = f"username={username}&password={password}&csrfmiddlewaretoken={csrf}"
+    return https_request(
+        port,
+        "POST",
+        "/admin/login/",
+        form.encode(),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+            "Referer": f"https://127.0.0.1:{port}/admin/login/",
+        },
+    )
+
+
+def csrf_cookie(response: HTTPResponse) -> str:
+    header = next(h for h in response.headers.get_all("Set-Cookie") or [] if "csrftoken=" in h)
+    return header.split("csrftoken=")[1].split(";")[0]
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
+
+
+def send_raw(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send ``request`` as is and read the answer's status and body; a server still
+    waiting for more of the request makes this fail with a timeout."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        response = HTTPResponse(connection)
+        response.begin()
+        return response.status, response.read()
+
+
+def https_request(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> HTTPResponse:
+    """A request as the ingress forwards an HTTPS one; redirects are not followed."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body, {"X-Forwarded-Proto": "https", **(headers or {})})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def cookie_attributes(response: HTTPResponse) -> dict[str, set[str]]:
+    """Each Set-Cookie's name and its attributes, lower case, values dropped but SameSite's."""
+    cookies = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        pair, *attributes = (part.strip().lower() for part in header.split(";"))
+        cookies[pair.split("=")[0]] = {
+            a if a.startswith("samesite=") else a.split("=")[0] for a in attributes
+        }
+    return cookies
