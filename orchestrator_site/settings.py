@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "perfmetrics",
     "orchestration",
     "orchestrator_site",
@@ -235,6 +236,10 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # /api/docs/ loads Swagger UI from our static files (no CDN, works offline).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "TITLE": "Project Orchestrator API",
     "DESCRIPTION": "Scrum orchestration for software projects, measured while it runs.",
     "VERSION": "1.0.0",
