@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orchestration.engine.values import DecisionMode
 from orchestration.models import (
     Employee,
     Project,
@@ -21,7 +22,7 @@ from orchestration.models import (
     Task,
     TaskStatus,
 )
-from orchestration.services.sprints import refresh_history_features
+from orchestration.services.sprints import open_sprint, refresh_history_features
 
 TODAY = date(2026, 11, 30)
 
@@ -125,6 +126,22 @@ def add_closed_sprints(
     project.save(update_fields=["sprint_count"])
     refresh_history_features(project.pk)
     return sprints
+
+
+def start_sprint(project: Project, tasks: int) -> Sprint:
+    """The project's next sprint, opened on TODAY for two weeks (rule-based, no schedule)
+    with up to ``tasks`` backlog tasks assigned, as an orchestration opens it."""
+    project.refresh_from_db()
+    opened = open_sprint(
+        project=project,
+        number=project.sprint_count + 1,
+        duration_weeks=2,
+        tasks_to_assign=tasks,
+        decision_source=DecisionMode.RULE_BASED_ONLY,
+        cron_schedule=None,
+        today=TODAY,
+    )
+    return Sprint.objects.get(pk=opened.sprint_id)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +248,33 @@ def rotations(servers: Sequence[Server], rounds: int) -> list[list[Server]]:
     """The order of every round: each server goes first, second, ... equally often."""
     count = len(servers)
     return [[servers[(r + i) % count] for i in range(count)] for r in range(rounds)]
+
+
+# One HTTP call of a benchmark: method, path, body.
+Call = tuple[str, str, bytes | None]
+
+
+def warm_up(servers: Sequence[Server], calls: Collection[Call], *, rounds: int) -> None:
+    """``rounds`` unmeasured calls of each of ``calls``, one server after the other."""
+    for server in servers:
+        for method, path, body in calls:
+            for _ in range(rounds):
+                timed(server, method, path, body)
+
+
+def measure_rounds(
+    servers: Sequence[Server], calls: Mapping[str, Call], *, rounds: int
+) -> dict[tuple[str, str], list[Sample]]:
+    """``rounds`` rounds in which every call goes to every server, the servers in the
+    round's order of ``rotations``; the samples by (call name, server label)."""
+    samples: dict[tuple[str, str], list[Sample]] = {
+        (name, server.label): [] for name in calls for server in servers
+    }
+    for order in rotations(servers, rounds):
+        for name, (method, path, body) in calls.items():
+            for server in order:
+                samples[name, server.label].append(timed(server, method, path, body))
+    return samples
 
 
 def row_of(label: str, values: Sequence[float]) -> str:

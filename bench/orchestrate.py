@@ -22,25 +22,28 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from dataclasses import dataclass
 
 import psycopg
 
 from bench.common import (
+    Call,
+    Sample,
     Server,
     manage,
+    measure_rounds,
     percentile,
     prepare_database,
-    request,
     require_database_url,
     running,
     seed_marker,
     start_server,
+    warm_up,
 )
 
 PROJECT = "TEST-001"
 BODY = json.dumps({"action": "analyze_and_orchestrate", "options": {"dry_run": True}}).encode()
+ORCHESTRATE: Call = ("POST", f"/orchestrate/project/{PROJECT}", BODY)
 TARGET_RATIO = 1.5
 SEED = 1
 
@@ -63,12 +66,6 @@ class Dataset:
         return seed_marker(self.seed_arguments())
 
 
-@dataclass(frozen=True)
-class Sample:
-    seconds: float
-    run_id: int
-
-
 def prepare(base_url: str, dataset: Dataset, *, reseed: bool) -> str:
     """Create, migrate and seed the dataset's database unless it is seeded already."""
 
@@ -86,27 +83,11 @@ def prepare(base_url: str, dataset: Dataset, *, reseed: bool) -> str:
     )
 
 
-def orchestrate(server: Server) -> Sample:
-    started = time.perf_counter()
-    status, payload = request(server, "POST", f"/orchestrate/project/{PROJECT}", BODY)
-    elapsed = time.perf_counter() - started
-    if status != 200:
-        raise SystemExit(f"{server.label}: HTTP {status}: {payload[:500]!r}")
-    body = json.loads(payload)
-    return Sample(seconds=elapsed, run_id=int(body["run_id"]))
-
-
 def measure(servers: list[Server], *, requests: int, warmup: int) -> dict[str, list[Sample]]:
     """Warm each server up, then alternate which one goes first in every round."""
-    for server in servers:
-        for _ in range(warmup):
-            orchestrate(server)
-    samples: dict[str, list[Sample]] = {server.label: [] for server in servers}
-    for round_number in range(requests):
-        order = servers if round_number % 2 == 0 else list(reversed(servers))
-        for server in order:
-            samples[server.label].append(orchestrate(server))
-    return samples
+    warm_up(servers, [ORCHESTRATE], rounds=warmup)
+    measured = measure_rounds(servers, {"orchestrate": ORCHESTRATE}, rounds=requests)
+    return {server.label: measured["orchestrate", server.label] for server in servers}
 
 
 def server_side(url: str, run_ids: list[int]) -> tuple[list[int], float, dict[str, float]]:
@@ -134,8 +115,9 @@ def report(servers: list[Server], samples: dict[str, list[Sample]]) -> float:
     details = {}
     for server in servers:
         label = server.label
-        latencies = [s.seconds * 1000 for s in samples[label]]
-        queries, server_ms, components = server_side(server.url, [s.run_id for s in samples[label]])
+        latencies = [s.milliseconds for s in samples[label]]
+        run_ids = [int(str(s.body["run_id"])) for s in samples[label]]
+        queries, server_ms, components = server_side(server.url, run_ids)
         medians[label] = statistics.median(latencies)
         details[label] = components
         print(

@@ -14,16 +14,17 @@ import psycopg
 
 from bench.common import (
     HEADER,
+    Call,
     Sample,
     Server,
     manage,
+    measure_rounds,
     prepare_database,
-    rotations,
     row_of,
     running,
     seed_marker,
     start_server,
-    timed,
+    warm_up,
 )
 
 PROJECT = "TEST-001"
@@ -69,19 +70,15 @@ class OverheadSamples:
 
 
 def measure_overhead(servers: list[Server], *, requests: int, warmup: int) -> OverheadSamples:
-    body = json.dumps(ORCHESTRATE_BODY).encode()
-    for server in servers:
-        for _ in range(warmup):
-            timed(server, "POST", ORCHESTRATE_PATH, body)
-    samples: dict[str, list[Sample]] = {server.label: [] for server in servers}
+    call: Call = ("POST", ORCHESTRATE_PATH, json.dumps(ORCHESTRATE_BODY).encode())
+    warm_up(servers, [call], rounds=warmup)
     cpu_before = {server.label: worker_cpu_seconds(server) for server in servers}
-    for order in rotations(servers, requests):
-        for server in order:
-            samples[server.label].append(timed(server, "POST", ORCHESTRATE_PATH, body))
+    measured = measure_rounds(servers, {"orchestrate": call}, rounds=requests)
     cpu_ms = {
         server.label: (worker_cpu_seconds(server) - cpu_before[server.label]) * 1000 / requests
         for server in servers
     }
+    samples = {server.label: measured["orchestrate", server.label] for server in servers}
     return OverheadSamples(samples, cpu_ms)
 
 

@@ -11,15 +11,16 @@ import psycopg
 from bench import generated_runs
 from bench.common import (
     HEADER,
+    Call,
     Sample,
     Server,
     manage,
+    measure_rounds,
     prepare_database,
-    rotations,
     row_of,
     running,
     start_server,
-    timed,
+    warm_up,
 )
 
 PROJECT = "TEST-001"
@@ -55,19 +56,9 @@ def metrics_paths() -> dict[str, str]:
 def measure_metrics(
     servers: list[Server], *, requests: int, warmup: int
 ) -> dict[tuple[str, str], list[Sample]]:
-    paths = metrics_paths()
-    for server in servers:
-        for path in paths.values():
-            for _ in range(warmup):
-                timed(server, "GET", path)
-    samples: dict[tuple[str, str], list[Sample]] = {
-        (scope, server.label): [] for scope in paths for server in servers
-    }
-    for order in rotations(servers, requests):
-        for scope, path in paths.items():
-            for server in order:
-                samples[scope, server.label].append(timed(server, "GET", path))
-    return samples
+    calls: dict[str, Call] = {scope: ("GET", path, None) for scope, path in metrics_paths().items()}
+    warm_up(servers, list(calls.values()), rounds=warmup)
+    return measure_rounds(servers, calls, rounds=requests)
 
 
 def comparable(value: object) -> object:

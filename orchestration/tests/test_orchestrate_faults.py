@@ -35,11 +35,11 @@ from orchestrator_site.tests.live_servers import (
     Answer,
     Gunicorn,
     call,
+    database_url,
     running_gunicorn,
     wait_for,
 )
 from perfmetrics.models import Run
-from perfmetrics.tests.prometheus_support import database_url
 
 PROJECT = "CRASH-001"
 

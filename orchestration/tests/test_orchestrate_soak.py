@@ -24,12 +24,12 @@ from orchestrator_site.tests.live_servers import (
     Answer,
     Gunicorn,
     call,
+    database_url,
     manage,
     running_gunicorn,
     temporary_postgres,
 )
 from perfmetrics.models import Component, Run
-from perfmetrics.tests.prometheus_support import database_url
 
 pytestmark = pytest.mark.soak
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from conftest import add_closed_sprints, make_project
@@ -28,7 +25,7 @@ from orchestration.models import (
     SprintRetrospective,
     Task,
 )
-from orchestration.perftest.server import database_url, free_port
+from orchestrator_site.tests.live_servers import database_url, free_port, run_manage
 from perfmetrics.models import Run
 from perfmetrics.tests.conftest import make_run
 
@@ -59,15 +56,7 @@ def domain_state() -> dict[str, list[tuple[object, ...]]]:
 
 
 def manage(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_manage(*args, env={**os.environ, "DATABASE_URL": database_url()})
 
 
 @pytest.mark.django_db(transaction=True)

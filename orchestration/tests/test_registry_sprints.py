@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TODAY, add_closed_sprints, make_project
-from orchestration.engine.values import DecisionMode
-from orchestration.models import Project, Task
-from orchestration.services.sprints import close_sprint, open_sprint
+from conftest import add_closed_sprints, make_project, start_sprint
+from orchestration.models import Task
+from orchestration.services.sprints import close_sprint
 
 SPRINTS = "/api/projects/{}/sprints/"
 SPRINT = "/api/sprints/{}/"
@@ -15,23 +14,10 @@ SPRINT = "/api/sprints/{}/"
 pytestmark = pytest.mark.django_db
 
 
-def start_sprint(project: Project, tasks: int) -> str:
-    project.refresh_from_db()
-    return open_sprint(
-        project=project,
-        number=project.sprint_count + 1,
-        duration_weeks=2,
-        tasks_to_assign=tasks,
-        decision_source=DecisionMode.RULE_BASED_ONLY,
-        cron_schedule=None,
-        today=TODAY,
-    ).sprint_id
-
-
 def test_it_lists_a_projects_sprints_newest_first_with_task_counts(api_client):
     project = make_project("P-1", team=2, backlog=3)
     add_closed_sprints(project, [(4, 4), (5, 3)])
-    active = start_sprint(project, tasks=3)
+    active = start_sprint(project, tasks=3).sprint_id
     Task.objects.filter(task_id="P-1-TASK001").update(progress_percentage=100)
     make_project("P-2")
 
@@ -80,7 +66,7 @@ def test_listing_many_sprints_costs_a_fixed_number_of_queries(
 
 def test_it_shows_an_active_sprint_with_its_tasks_and_assignees(api_client):
     project = make_project("P-1", team=2, backlog=4)
-    sprint_id = start_sprint(project, tasks=3)
+    sprint_id = start_sprint(project, tasks=3).sprint_id
 
     response = api_client.get(SPRINT.format(sprint_id))
 
@@ -97,7 +83,7 @@ def test_it_shows_an_active_sprint_with_its_tasks_and_assignees(api_client):
 
 def test_a_closed_sprint_shows_what_it_held_when_it_closed(api_client):
     project = make_project("P-1", team=1, backlog=3)
-    sprint_id = start_sprint(project, tasks=3)
+    sprint_id = start_sprint(project, tasks=3).sprint_id
     Task.objects.filter(task_id="P-1-TASK001").update(progress_percentage=100)
     Task.objects.filter(task_id="P-1-TASK002").update(progress_percentage=40)
     close_sprint(project=project, sprint_id=sprint_id)
@@ -123,7 +109,7 @@ def test_a_sprint_with_many_tasks_costs_a_fixed_number_of_queries(
     api_client, django_assert_max_num_queries
 ):
     project = make_project("P-1", team=5, backlog=60)
-    sprint_id = start_sprint(project, tasks=60)
+    sprint_id = start_sprint(project, tasks=60).sprint_id
 
     # Token, sprint with counts, its tasks with assignees, its snapshot.
     with django_assert_max_num_queries(4):

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TODAY, add_closed_sprints, make_project
-from orchestration.engine.values import DecisionMode
-from orchestration.models import Employee, Project, Sprint, Task, TaskStatus
-from orchestration.services.sprints import open_sprint
+from conftest import add_closed_sprints, make_project, start_sprint
+from orchestration.models import Employee, Task, TaskStatus
 
 TASKS = "/api/projects/{}/tasks/"
 TASK = "/api/tasks/{}/"
 
 pytestmark = pytest.mark.django_db
-
-
-def start_sprint(project: Project, tasks: int) -> Sprint:
-    opened = open_sprint(
-        project=project,
-        number=project.sprint_count + 1,
-        duration_weeks=2,
-        tasks_to_assign=tasks,
-        decision_source=DecisionMode.RULE_BASED_ONLY,
-        cron_schedule=None,
-        today=TODAY,
-    )
-    return Sprint.objects.get(pk=opened.sprint_id)
 
 
 # --- create --------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Real processes for fault and load tests: gunicorn, and a PostgreSQL server a test owns.
+"""Real processes for end-to-end, fault and load tests: gunicorn, ``manage.py``, and a
+PostgreSQL server a test owns.
 
 ``running_gunicorn`` starts the repository's gunicorn.conf.py through ``gunicorn_hooks.py``,
 so every worker's database connections carry ``application_name`` ``gunicorn-worker-PID``
 and a test can tell from ``pg_stat_activity`` which worker runs a statement.
+``serving`` starts any server command (the image's CMD, say) the same way: up once it
+answers, always stopped. ``database_url`` points a process at the test database.
 ``TemporaryPostgres`` is an embedded server in a temporary directory that a test stops
 and starts at will (never the shared test server).
 """
@@ -12,15 +15,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -28,7 +30,10 @@ from typing import Any
 
 import psutil
 import psycopg
+from django.db import connection
 
+from orchestration.perftest import server as perftest_server
+from orchestration.perftest.server import free_port as free_port
 from orchestrator_site import devdb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,21 +42,29 @@ WORKER_APPLICATION_NAME = "gunicorn-worker-"
 STARTUP_TIMEOUT_S = 60
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def database_url() -> str:
+    """``DATABASE_URL`` of the database Django uses now (the test database), built from
+    ``connection.settings_dict`` as ``manage.py perftest`` builds it for its server."""
+    return perftest_server.database_url(connection.settings_dict)
 
 
-def wait_for(condition: Any, *, timeout: float, message: str, interval: float = 0.1) -> Any:
-    """Poll ``condition()`` until it returns something truthy; return that, or fail."""
+def wait_for(
+    condition: Any,
+    *,
+    timeout: float,
+    message: str | Callable[[], str],
+    interval: float = 0.1,
+) -> Any:
+    """Poll ``condition()`` until it returns something truthy; return that, or fail.
+
+    A callable ``message`` is called only on failure (to show logs as they are then)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := condition():
             return result
         time.sleep(interval)
-    raise AssertionError(f"{message} (waited {timeout} s)")
+    text = message() if callable(message) else message
+    raise AssertionError(f"{text} (waited {timeout} s)")
 
 
 @dataclass(frozen=True)
@@ -97,19 +110,24 @@ class Gunicorn:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    # Standard error's file when it is kept apart from standard output's (``log``).
+    errors: Path | None = None
 
     def worker_pids(self) -> set[int]:
         return {child.pid for child in psutil.Process(self.process.pid).children()}
 
     def logs(self) -> str:
-        return self.log.read_text(errors="replace")
+        text = self.log.read_text(errors="replace")
+        return text + self.errors.read_text(errors="replace") if self.errors else text
 
 
 @contextmanager
 def running_gunicorn(
     *, env: Mapping[str, str], log_dir: Path, workers: int = 2, threads: int = 4
 ) -> Iterator[Gunicorn]:
-    """gunicorn with the repository's settings, up once ``/health`` answers; always stopped."""
+    """gunicorn with the repository's settings, up once ``/health`` answers; always stopped.
+
+    ``env`` overrides this process's environment and the defaults below."""
     url = f"http://127.0.0.1:{free_port()}"
     command = [sys.executable, "-m", "gunicorn", "-c", str(HOOKS)]
     command += ["--bind", url.removeprefix("http://"), "--workers", str(workers)]
@@ -121,33 +139,58 @@ def running_gunicorn(
         "LOG_FORMAT": "text",
         **env,
     }
-    log = log_dir / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=out, stderr=out)
-    server = Gunicorn(process, url, log)
+    with serving(
+        command, env=full_env, url=url, log=log_dir / "gunicorn.log", workers=workers
+    ) as server:
+        yield server
+
+
+@contextmanager
+def serving(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    url: str,
+    log: Path,
+    errors: Path | None = None,
+    ready_path: str = "/health",
+    workers: int = 0,
+) -> Iterator[Gunicorn]:
+    """``command`` run in the repository with exactly ``env``, its output in ``log`` (its
+    standard error in ``errors`` if given); yielded once ``url + ready_path`` answers 200
+    with at least ``workers`` worker processes up. Always stopped on the way out."""
+    with log.open("wb") as out, errors.open("wb") if errors else nullcontext(out) as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=out, stderr=err)
+    server = Gunicorn(process, url, log, errors)
     try:
         wait_for(
-            lambda: _answers(server, workers),
+            lambda: _answers(server, ready_path, workers),
             timeout=STARTUP_TIMEOUT_S,
-            message=f"gunicorn did not come up:\n{server.logs()}",
+            message=lambda: f"{url}{ready_path} never answered 200:\n{server.logs()}",
             interval=0.2,
         )
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
-def _answers(server: Gunicorn, workers: int) -> bool:
-    assert server.process.poll() is None, f"gunicorn exited:\n{server.logs()}"
-    if len(server.worker_pids()) < workers:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if the process is still there 30 s later; no-op once exited."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _answers(server: Gunicorn, ready_path: str, workers: int) -> bool:
+    code = server.process.poll()
+    assert code is None, f"the server exited with {code}:\n{server.logs()}"
+    if workers and len(server.worker_pids()) < workers:
         return False
     try:
-        return call(f"{server.url}/health", timeout=5).status == 200
+        return call(f"{server.url}{ready_path}", timeout=5).status == 200
     except OSError:
         return False  # not listening yet
 
@@ -218,14 +261,22 @@ def temporary_postgres(*, database: str) -> Iterator[TemporaryPostgres]:
 def manage(database_url: str, *args: str) -> str:
     """``manage.py ARGS`` against ``database_url``; its standard output."""
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_FORMAT": "text"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_manage(*args, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def run_manage(
+    *args: str, env: Mapping[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``manage.py ARGS`` in a process of its own with exactly ``env``; whatever its exit
+    status, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -6,9 +6,8 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 
-from .deployfiles import REPO
+from .live_servers import run_manage
 
 
 def production_env(**overrides: str) -> dict[str, str]:
@@ -24,15 +23,7 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 
 def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_manage("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=120)
 
 
 def test_check_deploy_finds_nothing_in_production():

@@ -16,9 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from http.client import HTTPConnection, HTTPResponse
 from pathlib import Path
@@ -31,19 +28,11 @@ from rest_framework.authtoken.models import Token
 from conftest import make_project
 from orchestration.models import Sprint, Task, TaskStatus
 from perfmetrics.models import Run
-from perfmetrics.tests.prometheus_support import database_url, parse, value
+from perfmetrics.tests.prometheus_support import parse, value
 
 from . import deployfiles
 from .deployfiles import REPO
-
-READY_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from .live_servers import call, database_url, free_port, serving
 
 
 def image_env(static_root: Path) -> dict[str, str]:
@@ -79,18 +68,8 @@ def cluster_env(static_root: Path, tmp_path: Path, port: int) -> dict[str, str]:
 def http(
     port: int, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
 ) -> tuple[int, Any, bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+    answer = call(f"http://127.0.0.1:{port}{path}", method, body=body, headers=headers, timeout=30)
+    return answer.status, answer.headers, answer.body
 
 
 def run_healthcheck(env: dict[str, str]) -> int:
@@ -140,33 +119,15 @@ def server(
     )
     argv = deployfiles.exec_form(cmd)
     argv[0] = shutil.which(argv[0], path=env["PATH"]) or argv[0]
-    with (tmp_path / "stdout.log").open("wb") as out, (tmp_path / "stderr.log").open("wb") as err:
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=err)
-    try:
-        wait_until_ready(port, process, tmp_path)
-        yield port, env, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def wait_until_ready(port: int, process: subprocess.Popen[bytes], tmp_path: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{server_logs(tmp_path)}")
-        try:
-            if http(port, "GET", "/health/ready")[0] == 200:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.2)
-    pytest.fail(f"/health/ready never answered 200:\n{server_logs(tmp_path)}")
+    with serving(
+        argv,
+        env=env,
+        url=f"http://127.0.0.1:{port}",
+        log=tmp_path / "stdout.log",
+        errors=tmp_path / "stderr.log",
+        ready_path="/health/ready",
+    ) as gunicorn:
+        yield port, env, gunicorn.process
 
 
 def server_logs(tmp_path: Path) -> str:

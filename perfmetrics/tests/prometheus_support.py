@@ -30,7 +30,10 @@ def value(samples: Samples, sample: str, /, **labels: str) -> float | None:
 
 
 def database_url() -> str:
-    """``DATABASE_URL`` pointed at the database Django uses now (the test database)."""
+    """``DATABASE_URL`` pointed at the database Django uses now (the test database).
+
+    For this app's own tests, which import nothing of the project around it; the
+    project's tests use ``orchestrator_site.tests.live_servers.database_url``."""
     from django.db import connection
 
     name = connection.settings_dict["NAME"]
