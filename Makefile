@@ -8,7 +8,7 @@ WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
 .PHONY: install install-bench run test fuzz soak lint format typecheck bench bench-orchestrate \
-	bench-perfmetrics bench-prune migrate db-stop clean
+	bench-perfmetrics bench-prune migrate manage db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate: export SECRET_KEY ?= insecure-development-only-secret
+test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate manage: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
@@ -75,6 +75,10 @@ bench-prune: install
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
+
+# Any management command on the same database: make manage ARGS="perftest --json report.json"
+manage: install
+	$(WITH_DB) $(PY) manage.py $(ARGS)
 
 db-stop: install
 	$(PY) -m orchestrator_site.devdb stop
