@@ -97,7 +97,7 @@ def judge(
         phases,
         overall,
         perfmetrics_conf.thresholds(),
-        max_p95_factor=config.max_p95_factor,
+        max_p95_factor=config.p95_factor_limit,
         min_throughput_ratio=config.min_throughput_ratio,
     )
     if baseline is None:

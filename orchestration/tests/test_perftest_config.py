@@ -39,6 +39,12 @@ def test_it_rejects_nonsense_settings_with_a_message_naming_the_option(changes, 
         PerftestConfig(**settings)
 
 
+def test_concurrent_p95_may_grow_with_the_concurrency_unless_a_factor_is_given():
+    assert PerftestConfig(project_id="P", label="pt-1", concurrency=8).p95_factor_limit == 8
+    given = PerftestConfig(project_id="P", label="pt-1", concurrency=8, max_p95_factor=2.5)
+    assert given.p95_factor_limit == 2.5
+
+
 def test_it_rejects_a_server_without_workers():
     with pytest.raises(PerftestError, match="--workers"):
         ServerConfig(workers=0)

@@ -85,8 +85,9 @@ class Command(BaseCommand):
         verdict.add_argument(
             "--max-p95-factor",
             type=float,
-            default=3.0,
-            help="Concurrent p95 may be at most this multiple of the sequential p95.",
+            default=None,
+            help="Concurrent p95 may be at most this multiple of the sequential p95 "
+            "(default: --concurrency, what serving the requests one at a time would give).",
         )
         verdict.add_argument(
             "--min-throughput-ratio",
