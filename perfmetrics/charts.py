@@ -143,19 +143,21 @@ def _polylines(points: Sequence[Point], frame: Frame, top: float, *, p95: bool) 
 
 
 def _markers(points: Sequence[Point], frame: Frame, top: float) -> SafeString:
+    """A p95 and a p50 marker per bucket, both titled with its values: a bucket without
+    neighbours has no line to show it, only its markers."""
     return format_html_join(
         "",
-        '<circle class="point" cx="{}" cy="{}" r="2.5" fill="{}">'
-        "<title>{} UTC: p50 {}, p95 {}, {} samples</title></circle>",
+        '<circle class="p95-point" cx="{0}" cy="{1}" r="2" fill="{2}"><title>{5}</title></circle>'
+        '<circle class="point" cx="{0}" cy="{3}" r="2.5" fill="{4}"><title>{5}</title></circle>',
         (
             (
                 f"{frame.x_of_bucket(p.start):.1f}",
+                f"{_y(p.p95_ms, top):.1f}",
+                P95_COLOR,
                 f"{_y(p.p50_ms, top):.1f}",
                 P50_COLOR,
-                f"{p.start:%Y-%m-%d %H:%M}",
-                format_ms(p.p50_ms),
-                format_ms(p.p95_ms),
-                p.count,
+                f"{p.start:%Y-%m-%d %H:%M} UTC: p50 {format_ms(p.p50_ms)}, "
+                f"p95 {format_ms(p.p95_ms)}, {p.count} samples",
             )
             for p in points
         ),

@@ -98,10 +98,23 @@ def test_points_are_placed_by_time_and_value():
     assert ys[1] == pytest.approx(charts.TOP + plot_height * 0.75, abs=0.1)
 
 
+def test_a_lone_bucket_still_shows_its_p95():
+    # One bucket is a one-point polyline, which draws nothing: the markers must show both.
+    svg = charts.render_panel(Series("x", (point(5, 20, 40),)), FRAME)
+
+    p95_ys = [float(y) for y in re.findall(r'class="p95-point" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    p50_ys = [float(y) for y in re.findall(r'class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    plot_height = charts.HEIGHT - charts.TOP - charts.BOTTOM
+    # The axis tops out at 40 ms: p95 sits at the top, p50 half way up.
+    assert p95_ys == [pytest.approx(charts.TOP, abs=0.1)]
+    assert p50_ys == [pytest.approx(charts.TOP + plot_height * 0.5, abs=0.1)]
+
+
 def test_point_titles_give_the_values_in_readable_units():
     svg = charts.render_panel(Series("x", (point(2, 850, 1500, count=7),)), FRAME)
 
-    assert "<title>2026-03-01 02:00 UTC: p50 850 ms, p95 1.5 s, 7 samples</title>" in svg
+    title = "<title>2026-03-01 02:00 UTC: p50 850 ms, p95 1.5 s, 7 samples</title>"
+    assert svg.count(title) == 2  # on the p50 and the p95 marker
 
 
 def test_series_names_are_escaped():
