@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 
@@ -119,6 +119,10 @@ class HistoryFeatures:
     mean_duration_weeks: float
     mean_velocity: float
     optimal_task_count: int
+
+
+# ProjectHistoryFeatures stores these under the same names.
+HISTORY_FEATURE_FIELDS = tuple(field.name for field in fields(HistoryFeatures))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from ..engine.values import (
+    HISTORY_FEATURE_FIELDS,
     ActiveSprint,
     Conflict,
     ConflictType,
@@ -179,16 +180,7 @@ def retrospective_count(project_id: str) -> int:
 
 def all_history_features() -> list[HistoryFeatures]:
     """Every project's precomputed history features: one row per project with history."""
-    rows = ProjectHistoryFeatures.objects.values_list(
-        "project_id",
-        "team_size",
-        "closed_sprints",
-        "mean_tasks_per_sprint",
-        "mean_completion_rate",
-        "mean_duration_weeks",
-        "mean_velocity",
-        "optimal_task_count",
-    )
+    rows = ProjectHistoryFeatures.objects.values_list(*HISTORY_FEATURE_FIELDS)
     return [HistoryFeatures(*row) for row in rows]
 
 

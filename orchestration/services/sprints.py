@@ -7,7 +7,7 @@ statements however many tasks a sprint holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from itertools import cycle
 
@@ -18,7 +18,7 @@ from ..engine import patterns
 from ..engine.retrospective import describe_retrospective
 from ..engine.rules import sprint_identifier
 from ..engine.schedule import schedule_name
-from ..engine.values import DecisionMode
+from ..engine.values import HISTORY_FEATURE_FIELDS, DecisionMode
 from ..models import (
     DailyScrumSchedule,
     Project,
@@ -131,30 +131,10 @@ def refresh_history_features(project_id: str) -> None:
     if features is None:
         return
     ProjectHistoryFeatures.objects.bulk_create(
-        [
-            ProjectHistoryFeatures(
-                project_id=project_id,
-                team_size=features.team_size,
-                closed_sprints=features.closed_sprints,
-                mean_tasks_per_sprint=features.mean_tasks_per_sprint,
-                mean_completion_rate=features.mean_completion_rate,
-                mean_duration_weeks=features.mean_duration_weeks,
-                mean_velocity=features.mean_velocity,
-                optimal_task_count=features.optimal_task_count,
-            )
-        ],
+        [ProjectHistoryFeatures(**asdict(features))],
         update_conflicts=True,
         unique_fields=["project"],
-        update_fields=[
-            "team_size",
-            "closed_sprints",
-            "mean_tasks_per_sprint",
-            "mean_completion_rate",
-            "mean_duration_weeks",
-            "mean_velocity",
-            "optimal_task_count",
-            "updated_at",
-        ],
+        update_fields=[*(f for f in HISTORY_FEATURE_FIELDS if f != "project_id"), "updated_at"],
     )
 
 

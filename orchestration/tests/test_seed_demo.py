@@ -14,6 +14,7 @@ from orchestration.demo.generate import generate_project
 from orchestration.demo.load import seed_demo
 from orchestration.demo.profile import DemoParameters
 from orchestration.engine import patterns
+from orchestration.engine.values import HISTORY_FEATURE_FIELDS
 from orchestration.management.progress import ProgressReport
 from orchestration.models import (
     DailyScrumSchedule,
@@ -36,16 +37,9 @@ from orchestration.services.sprints import refresh_history_features
 
 SMALL = DemoParameters(today=TODAY, projects=6, sprints=5, backlog=12)
 
-FEATURE_FIELDS = (
-    "project_id",
-    "team_size",
-    "closed_sprints",
-    "mean_tasks_per_sprint",
-    "mean_completion_rate",
-    "mean_duration_weeks",
-    "mean_velocity",
-    "optimal_task_count",
-)
+
+def stored_features() -> list[tuple[object, ...]]:
+    return list(ProjectHistoryFeatures.objects.order_by("pk").values_list(*HISTORY_FEATURE_FIELDS))
 
 
 def dump_domain() -> dict[str, list[tuple[object, ...]]]:
@@ -75,9 +69,7 @@ def dump_domain() -> dict[str, list[tuple[object, ...]]]:
                 "retrospective__sprint_id", "description", "status"
             )
         ),
-        "features": list(
-            ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS)
-        ),
+        "features": stored_features(),
         "holidays": list(Holiday.objects.order_by("date").values_list("date", "name", "type")),
     }
 
@@ -123,12 +115,12 @@ def test_test_001_has_history_an_open_backlog_and_no_active_sprint():
 @pytest.mark.django_db
 def test_its_history_features_equal_what_refresh_computes():
     seed_demo(SMALL)
-    seeded = list(ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS))
+    seeded = stored_features()
 
     for project_id in Project.objects.values_list("pk", flat=True):
         refresh_history_features(project_id)
 
-    refreshed = list(ProjectHistoryFeatures.objects.order_by("pk").values_list(*FEATURE_FIELDS))
+    refreshed = stored_features()
     assert refreshed == seeded
     assert len(seeded) == SMALL.projects
 
