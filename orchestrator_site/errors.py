@@ -1,25 +1,53 @@
-"""Django's error views (urls.py ``handler400`` and ``handler404``) in the API's JSON
-error shape.
+"""The API's error contract: every error body is ``{"detail": str, "code": str}``.
 
-DRF renders errors raised inside its views; these cover what happens outside them: a
-URL that matches no route, and a suspicious request Django refuses (a body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE``, a disallowed host). ``handler500`` is in exceptions.py.
+``error_body`` builds it, ``ErrorSerializer`` describes it, and the OpenAPI responses
+below are the ones views share (docs/design.md §3.6). Field errors of an invalid body or
+query are DRF's map of names to messages (``INVALID_INPUT``). The handlers that turn
+exceptions into these bodies are in ``handlers.py``.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from typing import Any, TypedDict
 
-from .guards import payload_too_large
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
-    if isinstance(exception, RequestDataTooBig):
-        return payload_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 
-def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+class ErrorBody(TypedDict):
+    detail: str
+    code: str
+
+
+def error_body(detail: str, code: str) -> ErrorBody:
+    """``detail`` is for people, ``code`` a stable machine-readable word."""
+    return {"detail": detail, "code": code}
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The body of every error answer except field errors."""
+
+    detail = serializers.CharField(help_text="What is wrong, for people.")
+    code = serializers.CharField(help_text="A stable machine-readable code, e.g. not_found.")
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+NOT_FOUND = error_response('Unknown id in the path; `code` is "not_found".')
+CONFLICT = error_response('Conflicts with existing data; `code` is "conflict".')
+UNAUTHORIZED = error_response("Missing or invalid token.")
+PAGE_NOT_FOUND = error_response("Unknown page of the list.")
+PAYLOAD_TOO_LARGE = error_response(
+    'Body larger than API_MAX_BODY_BYTES; `code` is "payload_too_large".'
+)
+UNSUPPORTED_MEDIA_TYPE = error_response("The body is not application/json.")
+# DRF's ValidationError is a map of field (or parameter) names to messages; a malformed
+# JSON body is an error body: any object.
+INVALID_INPUT = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid input: one key per field or query parameter, or `detail` and "
+    "`code` for malformed JSON.",
+)

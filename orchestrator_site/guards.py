@@ -15,6 +15,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
+from .errors import error_body
+
 
 def declared_length(request: HttpRequest) -> int:
     """The body length the client declared; 0 when absent or malformed, as Django reads it."""
@@ -26,10 +28,9 @@ def declared_length(request: HttpRequest) -> int:
 
 def payload_too_large(limit: int) -> JsonResponse:
     return JsonResponse(
-        {
-            "detail": f"The request body is larger than the limit of {limit} bytes.",
-            "code": "payload_too_large",
-        },
+        error_body(
+            f"The request body is larger than the limit of {limit} bytes.", "payload_too_large"
+        ),
         status=413,
     )
 
@@ -45,5 +46,5 @@ class RequestGuardMiddleware:
         if declared_length(request) > limit:
             return payload_too_large(limit)
         if "\x00" in request.path_info:
-            return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+            return JsonResponse(error_body("Not found.", "not_found"), status=404)
         return self.get_response(request)

@@ -18,28 +18,18 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework.serializers import BaseSerializer
 
 from orchestration.serializers.fields import RejectUnknownFieldsMixin
-from orchestration.serializers.registry import ErrorSerializer
+
+from . import errors
 
 SHARED_RESPONSES = {
-    "401": OpenApiResponse(ErrorSerializer, description="Missing or invalid token."),
-    "404": OpenApiResponse(ErrorSerializer, description="Unknown page of the list."),
-    # DRF's ValidationError is a map of field (or parameter) names to messages; a
-    # ParseError is {"detail": ...}: any object.
-    "400": OpenApiResponse(
-        OpenApiTypes.OBJECT,
-        description="Invalid input: one key per field or query parameter, or `detail` "
-        "for malformed JSON.",
-    ),
-    "413": OpenApiResponse(
-        ErrorSerializer,
-        description='Body larger than API_MAX_BODY_BYTES; `code` is "payload_too_large".',
-    ),
-    "415": OpenApiResponse(ErrorSerializer, description="The body is not application/json."),
+    "401": errors.UNAUTHORIZED,
+    "404": errors.PAGE_NOT_FOUND,
+    "400": errors.INVALID_INPUT,
+    "413": errors.PAYLOAD_TOO_LARGE,
+    "415": errors.UNSUPPORTED_MEDIA_TYPE,
 }
 
 

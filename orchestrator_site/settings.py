@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "orchestrator_site.pagination.DefaultPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "orchestrator_site.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "orchestrator_site.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "orchestrator_site.handlers.exception_handler",
     "PAGE_SIZE": 50,
 }
 

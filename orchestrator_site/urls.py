@@ -17,8 +17,8 @@ urlpatterns = [
     path("", include("orchestration.urls")),
 ]
 
-# Errors outside DRF's views: JSON in the API's error shape for 400 and 404
-# (orchestrator_site/errors.py); 503 JSON or Django's page for 500 (exceptions.py).
-handler400 = "orchestrator_site.errors.bad_request"
-handler404 = "orchestrator_site.errors.not_found"
-handler500 = "orchestrator_site.exceptions.server_error"
+# Errors outside DRF's views: JSON in the API's error contract for 400 and 404; 503 JSON
+# or Django's page for 500 (orchestrator_site/handlers.py).
+handler400 = "orchestrator_site.handlers.bad_request"
+handler404 = "orchestrator_site.handlers.not_found"
+handler500 = "orchestrator_site.handlers.server_error"

@@ -40,15 +40,6 @@ MODE_CHOICES = [
 ]
 
 
-class DomainErrorSerializer(serializers.Serializer[Any]):
-    """The shape of a domain error (404, 409) as the exception handler renders it.
-
-    DRF's own errors (an invalid page, say) carry ``detail`` alone."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
 # --- pattern views ----------------------------------------------------------------------
 
 
@@ -166,7 +157,7 @@ class DecisionAuditSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField()
     dry_run = serializers.BooleanField()
     decision_source = serializers.ChoiceField(choices=MODES)
-    base_decision = serializers.DictField(help_text="The rule-based decision (DOMAIN §3.3).")
+    base_decision = serializers.DictField(help_text="The base decision (docs/design.md §3.3).")
     proposed_adjustments = serializers.ListField(
         child=serializers.DictField(), help_text="Every intelligence proposal."
     )

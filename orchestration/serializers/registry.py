@@ -1,4 +1,4 @@
-"""Input and output shapes of the registry API (DOMAIN §3.7).
+"""Input and output shapes of the registry API (docs/design.md §3.7).
 
 Input serializers only validate (strict types, unknown and read-only keys refused,
 referenced rows checked); services write. Output serializers render selector results.
@@ -73,13 +73,6 @@ class OptionalEmailField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(_validate_email)
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    """The body of 404 and 409 answers."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
 
 
 # --- projects ------------------------------------------------------------------------

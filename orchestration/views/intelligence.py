@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orchestrator_site.errors import error_response
+
 from .. import selectors
 from ..models import DecisionAudit
 from ..serializers.intelligence import (
@@ -21,7 +23,6 @@ from ..serializers.intelligence import (
     DecisionConfigUpdateSerializer,
     DecisionImpactQuerySerializer,
     DecisionImpactSerializer,
-    DomainErrorSerializer,
     ProjectInsightsSerializer,
     SimilarProjectsSerializer,
     VelocityTrendsSerializer,
@@ -30,14 +31,14 @@ from ..services.decision_config import set_decision_config
 from ..services.insights import project_insights, velocity_history
 
 TAGS = ["intelligence"]
-NOT_FOUND = OpenApiResponse(DomainErrorSerializer, description="Unknown project.")
+NOT_FOUND = error_response('Unknown project; `code` is "not_found".')
 BAD_INPUT = OpenApiResponse(description="Invalid input: DRF field errors naming each field.")
 
 
 class ProjectInsightsView(APIView):
     @extend_schema(
         operation_id="project_insights",
-        summary="The full pattern analysis of a project (DOMAIN §4).",
+        summary="The full pattern analysis of a project (docs/design.md §4).",
         responses={200: ProjectInsightsSerializer, 404: NOT_FOUND},
         tags=TAGS,
     )

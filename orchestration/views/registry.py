@@ -1,4 +1,4 @@
-"""The registry API (DOMAIN §3.7): register projects, employees, teams, backlog tasks,
+"""The registry API (docs/design.md §3.7): register projects, employees, teams, backlog tasks,
 holidays and PTO; read sprints. Lists are paged and filtered by the DRF defaults.
 
 Each handler: input serializer -> service or selector -> output serializer. Domain
@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from orchestrator_site.errors import CONFLICT, NOT_FOUND
+
 from .. import selectors
 from ..filters import (
     EmployeeFilter,
@@ -36,7 +38,6 @@ from ..models import PTO, Employee, Holiday, Project, ProjectMembership, Sprint,
 from ..serializers.registry import (
     EmployeeCreateSerializer,
     EmployeeSerializer,
-    ErrorSerializer,
     HolidayCreateSerializer,
     HolidaySerializer,
     MemberCreateSerializer,
@@ -62,10 +63,6 @@ BAD_INPUT = OpenApiResponse(
 )
 BAD_FILTER = OpenApiResponse(
     OpenApiTypes.OBJECT, description="Invalid filter value: one key per query parameter."
-)
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown id in the path.")
-CONFLICT = OpenApiResponse(
-    ErrorSerializer, description='Conflicts with existing data; `code` is "conflict".'
 )
 
 

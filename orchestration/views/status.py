@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..serializers.intelligence import DomainErrorSerializer
+from orchestrator_site.errors import error_response
+
 from ..serializers.status import ProjectStatusSerializer, ScheduleSerializer
 from ..services.insights import project_status
 from ..services.schedules import deactivate_project_schedule
@@ -21,7 +22,7 @@ class ProjectStatusView(APIView):
         summary="Current sprint, backlog counts, schedules and the latest pattern insights.",
         responses={
             200: ProjectStatusSerializer,
-            404: OpenApiResponse(DomainErrorSerializer, description="Unknown project."),
+            404: error_response("Unknown project."),
         },
         tags=TAGS,
     )
@@ -39,7 +40,7 @@ class ProjectScheduleView(APIView):
         ),
         responses={
             200: ScheduleSerializer,
-            404: OpenApiResponse(DomainErrorSerializer, description="Unknown project or schedule."),
+            404: error_response("Unknown project or schedule."),
         },
         tags=TAGS,
     )

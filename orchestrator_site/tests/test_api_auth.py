@@ -162,4 +162,4 @@ def test_a_key_no_token_can_have_is_refused_without_a_query(django_assert_num_qu
         response = client.get("/api/projects/")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}

@@ -8,7 +8,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory
 
-from orchestrator_site.exceptions import exception_handler, server_error
+from orchestrator_site.handlers import exception_handler, server_error
 
 UNAVAILABLE = {
     "detail": "The database is unavailable; retry shortly.",

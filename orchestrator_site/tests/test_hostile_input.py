@@ -131,7 +131,10 @@ def test_deeply_nested_json_is_a_400(api_client, body):
     orchestrate = post_raw(api_client, ORCHESTRATE.format("TEST-001"), body)
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "JSON parse error - the document is nested too deeply."}
+    assert response.json() == {
+        "detail": "JSON parse error - the document is nested too deeply.",
+        "code": "parse_error",
+    }
     assert orchestrate.status_code == 400
     assert rows() == {"Project": 0, "Employee": 0, "Task": 0, "Sprint": 0, "Run": 0}
 
