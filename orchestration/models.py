@@ -1,10 +1,12 @@
-"""The orchestration domain (DOMAIN §2).
+"""The orchestration domain (docs/design.md §2).
 
 Projects, employees, tasks and sprints are keyed by their human-readable ids,
 because the API uses them.
 """
 
 from __future__ import annotations
+
+from typing import Self, TypeVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -17,6 +19,10 @@ identifier_validator = RegexValidator(
     "Use letters, digits, '-', '_' and '.', starting with a letter or digit.",
 )
 IDENTIFIER_LENGTH = 64
+
+# The custom QuerySets below are generic so that django-stubs keeps the attributes that
+# annotate() adds (a QuerySet bound to one model loses them).
+_M = TypeVar("_M", bound=models.Model, covariant=True)
 
 
 class ProjectStatus(models.TextChoices):
@@ -124,6 +130,17 @@ class TaskStatus(models.TextChoices):
     COMPLETED = "completed"
 
 
+# The condition of TaskQuerySet.unassigned(), also for aggregates that count it among others.
+UNASSIGNED_TASK = Q(status=TaskStatus.UNASSIGNED, sprint__isnull=True)
+
+
+class TaskQuerySet(models.QuerySet[_M]):
+    def unassigned(self) -> Self:
+        """Tasks waiting in the backlog for a sprint: status ``unassigned`` and held by no
+        sprint, whether or not someone is already assigned to them."""
+        return self.filter(UNASSIGNED_TASK)
+
+
 class Task(models.Model):
     task_id = models.CharField(
         primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
@@ -145,6 +162,8 @@ class Task(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "task_id"]
@@ -173,6 +192,12 @@ class SprintStatus(models.TextChoices):
     CLOSED_WITH_PENDING_TASKS = "closed_with_pending_tasks"
 
 
+class SprintQuerySet(models.QuerySet[_M]):
+    def in_progress(self) -> Self:
+        """Open sprints; the database allows at most one per project."""
+        return self.filter(status=SprintStatus.IN_PROGRESS)
+
+
 class Sprint(models.Model):
     sprint_id = models.CharField(max_length=IDENTIFIER_LENGTH + 8, primary_key=True)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sprints")
@@ -195,6 +220,8 @@ class Sprint(models.Model):
     completed_count = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SprintQuerySet.as_manager()
 
     class Meta:
         ordering = ["project_id", "number"]
@@ -395,7 +422,7 @@ class DecisionAudit(models.Model):
 
 
 class ProjectHistoryFeatures(models.Model):
-    """Per-project history features (DOMAIN §4), refreshed whenever a sprint closes.
+    """Per-project history features (docs/design.md §4), refreshed whenever a sprint closes.
 
     Similarity compares one row per project instead of every project's sprints.
     """

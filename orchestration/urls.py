@@ -10,7 +10,7 @@ urlpatterns = [
     ),
 ]
 
-# Status, schedules and the intelligence read/config endpoints (DOMAIN §3.7).
+# Status, schedules and the intelligence read/config endpoints (docs/design.md §3.7).
 urlpatterns += [
     path(
         "orchestrate/project/<str:project_id>/status",
@@ -59,7 +59,7 @@ urlpatterns += [
     ),
 ]
 
-# The registry API (DOMAIN §3.7).
+# The registry API (docs/design.md §3.7).
 urlpatterns += [
     path("api/projects/", registry.ProjectListView.as_view(), name="project-list"),
     path(

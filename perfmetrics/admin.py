@@ -22,8 +22,7 @@ from django.utils.safestring import SafeString
 from .changelist import BoundedCountPaginator, TextInputFilter
 from .chart_page import ChartQueryForm, chart_context
 from .models import Component, Run
-
-MB = 1024 * 1024
+from .units import to_mb
 
 
 class RecentProjectFilter(TextInputFilter):
@@ -57,7 +56,7 @@ def _ms(value: float) -> str:
 
 
 def _mb(value: float) -> str:
-    return f"{value / MB:,.1f} MB"
+    return f"{to_mb(value):,.1f} MB"
 
 
 @admin.register(Run)
@@ -213,7 +212,7 @@ class RunAdmin(admin.ModelAdmin[Run]):
     @admin.display(description="RSS change")
     def memory_change(self, obj: Run) -> str:
         """The worker process's resident memory change (process-wide, not this run's own)."""
-        return f"{obj.rss_delta_bytes / MB:+,.1f} MB"
+        return f"{to_mb(obj.rss_delta_bytes):+,.1f} MB"
 
     @admin.display(description="labels")
     def labels_json(self, obj: Run) -> SafeString:
@@ -237,7 +236,7 @@ class RunAdmin(admin.ModelAdmin[Run]):
         rows = [
             ("Memory before (process-wide RSS)", _mb(obj.rss_before_bytes)),
             ("Memory after (process-wide RSS)", _mb(obj.rss_after_bytes)),
-            ("Memory change (process-wide RSS)", f"{obj.rss_delta_bytes / MB:+,.1f} MB"),
+            ("Memory change (process-wide RSS)", f"{to_mb(obj.rss_delta_bytes):+,.1f} MB"),
             ("CPU user (request thread)", _ms(obj.cpu_user_ms)),
             ("CPU system (request thread)", _ms(obj.cpu_system_ms)),
             ("Database queries", f"{obj.db_queries:,}"),

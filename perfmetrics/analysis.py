@@ -1,26 +1,23 @@
-"""Thresholds and recommendations: pure functions of the statistics.
+"""Verdicts, thresholds and recommendations: pure functions of runs and statistics.
 
-One predicate per threshold decides both whether the metric meets it and whether
-its recommendation fires, so the two can never disagree at a boundary.
+One predicate per kind of target decides whether a value meets it, for a single run
+(:func:`judge_run`) and for a window (:func:`check_thresholds`), and whether its
+recommendation fires, so they can never disagree at a boundary (docs/design.md §5).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .conf import Thresholds
-from .selectors import DurationStats, MemoryTrend, WindowStatistics
+from .values import (
+    DurationStats,
+    MemoryTrend,
+    RunResult,
+    RunVerdict,
+    ThresholdCheck,
+    Thresholds,
+    WindowStatistics,
+)
 
 STEADY_MEMORY_CORRELATION = 0.9
-
-
-@dataclass(frozen=True)
-class ThresholdCheck:
-    name: str
-    description: str
-    target: float
-    actual: float | None
-    met: bool
 
 
 def is_below(actual: float | None, target: float) -> bool:
@@ -33,9 +30,30 @@ def is_above(actual: float | None, target: float) -> bool:
     return actual is None or actual > target
 
 
+def judge_run(result: RunResult, thresholds: Thresholds) -> RunVerdict:
+    """Whether one run met each per-run target: its duration, its memory increase and
+    the duration of each component that has a target.
+
+    The one decision of a run's verdict: the stored ``breached`` flag and what a caller
+    reports about a run both come from here.
+    """
+    return RunVerdict(
+        thresholds=thresholds,
+        total_met=is_below(result.duration_ms, thresholds.total_ms),
+        memory_increase_met=is_below(
+            result.resources.memory_increase_mb, thresholds.memory_increase_mb
+        ),
+        components={
+            name: all(is_below(c.duration_ms, target) for c in result.components if c.name == name)
+            for name, target in thresholds.component_ms.items()
+            if result.component(name) is not None
+        },
+    )
+
+
 def check_thresholds(stats: WindowStatistics, thresholds: Thresholds) -> tuple[ThresholdCheck, ...]:
-    """Each DOMAIN §5 threshold against the window: p95 latencies, p95 memory increase,
-    success rate."""
+    """Each threshold against the window: p95 latencies, p95 memory increase, success
+    rate."""
     checks = [
         ThresholdCheck(
             name="total_duration_p95_ms",

@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from . import charts, selectors
+from .values import BucketPercentiles
 
 BUCKETS = {
     "15m": timedelta(minutes=15),
@@ -97,7 +98,7 @@ class ChartQueryForm(forms.Form):
         return self._query(self.cleaned_data)
 
 
-def chart_series(rows: list[selectors.BucketPercentiles]) -> list[charts.Series]:
+def chart_series(rows: list[BucketPercentiles]) -> list[charts.Series]:
     """One series per name: the runs' own series first, then components by name."""
     ordered = sorted(rows, key=lambda r: (not r.is_run, r.name, r.start))
     return [

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
+from .values import Thresholds
+
 DEFAULTS: dict[str, Any] = {
     "ENABLED": True,
-    # Thresholds of DOMAIN §5; a metric meets its threshold when it is strictly inside it.
+    # Thresholds (docs/design.md §5); a metric meets its threshold when it is strictly
+    # inside it. Component thresholds name the project's own components: the project
+    # passes them in, perfmetrics knows no component by name.
     "TOTAL_MS": 2000.0,
-    "COMPONENT_MS": {"full_pattern_analysis": 1000.0},
+    "COMPONENT_MS": {},
     "MEMORY_INCREASE_MB": 100.0,
     "SUCCESS_RATE": 0.95,
     # Default statistics window and the regression rule of the recommendations.
@@ -20,19 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "MIN_RUNS_FOR_TRENDS": 10,
     # Run name the statistics endpoints report by default (None: every run name).
     "DEFAULT_RUN_NAME": None,
-    # Newest runs of a project summarised in each orchestration response.
+    # Newest runs of a project summarised with each measured run (``selectors.recent_summary``).
     "RESPONSE_WINDOW_RUNS": 100,
     # Retention: `prune_perfmetrics` keeps runs this many days (older ones become roll-ups).
     "RETENTION_DAYS": 30,
 }
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    total_ms: float
-    component_ms: dict[str, float]
-    memory_increase_mb: float
-    success_rate: float
 
 
 def get(name: str) -> Any:

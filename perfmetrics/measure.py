@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ContextDecorator, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -25,61 +24,12 @@ import psutil
 from django.db import connections
 from django.utils import timezone
 
+from .values import ComponentResult, ResourceUsage, RunResult, RunVerdict
+
 _RUSAGE_WHO = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
 _PROCESS = psutil.Process()
 _HOST = socket.gethostname()[:64]
-_current_run: ContextVar[Run | None] = ContextVar("perfmetrics_current_run", default=None)
-
-
-@dataclass(frozen=True)
-class ComponentResult:
-    name: str
-    parent: str
-    depth: int
-    offset_ms: float
-    duration_ms: float
-    cpu_ms: float
-    success: bool
-    error: str
-
-
-@dataclass(frozen=True)
-class ResourceUsage:
-    rss_before_bytes: int
-    rss_after_bytes: int
-    cpu_user_ms: float
-    cpu_system_ms: float
-    db_queries: int
-    db_time_ms: float
-
-    @property
-    def rss_delta_bytes(self) -> int:
-        return self.rss_after_bytes - self.rss_before_bytes
-
-
-@dataclass(frozen=True)
-class RunResult:
-    name: str
-    project_id: str
-    source: str
-    dry_run: bool
-    labels: Mapping[str, str]
-    started_at: datetime
-    duration_ms: float
-    success: bool
-    error: str
-    components: tuple[ComponentResult, ...]
-    resources: ResourceUsage
-    host: str
-    pid: int
-    overhead_ms: float
-
-    @property
-    def finished_at(self) -> datetime:
-        return self.started_at + timedelta(milliseconds=self.duration_ms)
-
-    def component(self, name: str) -> ComponentResult | None:
-        return next((c for c in self.components if c.name == name), None)
+_current: ContextVar[Measurement | None] = ContextVar("perfmetrics_measurement", default=None)
 
 
 def describe_error(exc: BaseException | None) -> str:
@@ -110,7 +60,7 @@ class _QueryCounter:
 
 
 @dataclass
-class Run:
+class Measurement:
     """One measured execution; use as a context manager, components nest inside it.
 
     On exit the result is in :attr:`result`; an exception marks the run failed and
@@ -126,16 +76,18 @@ class Run:
     result: RunResult | None = field(default=None, init=False)
     # Primary key of the stored run, once recorded.
     record_id: int | None = field(default=None, init=False)
+    # The run against the thresholds, once recorded (``services.measured_transaction``).
+    verdict: RunVerdict | None = field(default=None, init=False)
     _components: list[ComponentResult] = field(default_factory=list, init=False)
     _stack: list[str] = field(default_factory=list, init=False)
     _overhead: float = field(default=0.0, init=False)
 
-    def __enter__(self) -> Run:
+    def __enter__(self) -> Measurement:
         entered = time.perf_counter()
         self._counter = _QueryCounter()
         self._wrapper = connections[self.using].execute_wrapper(self._counter)
         self._wrapper.__enter__()
-        self._token = _current_run.set(self)
+        self._token = _current.set(self)
         self._started_at = timezone.now()
         self._rss_before = _PROCESS.memory_info().rss
         self._usage_before = resource.getrusage(_RUSAGE_WHO)
@@ -152,7 +104,7 @@ class Run:
         stop = time.perf_counter()
         usage = resource.getrusage(_RUSAGE_WHO)
         rss_after = _PROCESS.memory_info().rss
-        _current_run.reset(self._token)
+        _current.reset(self._token)
         self._wrapper.__exit__(None, None, None)
         self._overhead += time.perf_counter() - stop + self._counter.overhead
         self.result = RunResult(
@@ -229,7 +181,7 @@ class component(ContextDecorator):  # noqa: N801 - reads as a statement: `with c
         return component(self.name)
 
     def __enter__(self) -> None:
-        run = _current_run.get()
+        run = _current.get()
         if run is not None:
             self._context = run._timed(self.name)
             self._context.__enter__()
@@ -245,5 +197,5 @@ class component(ContextDecorator):  # noqa: N801 - reads as a statement: `with c
         return bool(self._context.__exit__(exc_type, exc, tb))
 
 
-def current_run() -> Run | None:
-    return _current_run.get()
+def current_measurement() -> Measurement | None:
+    return _current.get()

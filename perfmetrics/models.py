@@ -1,4 +1,4 @@
-"""Persisted runs and their components (DOMAIN §5)."""
+"""Persisted runs and their components (docs/design.md §5)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class ThresholdMetric(models.TextChoices):
 class Threshold(models.Model):
     """The configured thresholds (``PERFMETRICS``), mirrored for the SQL reporting views.
 
-    Rewritten from settings after every ``migrate`` (see ``reporting.sync_thresholds``);
+    Rewritten from settings after every ``migrate`` (see ``sql_reporting.sync_thresholds``);
     edit the settings, not this table.
     """
 

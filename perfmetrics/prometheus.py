@@ -24,7 +24,7 @@ import os
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .measure import RunResult
+from .values import RunResult
 
 # Decided once, like prometheus_client decides where samples are stored.
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")

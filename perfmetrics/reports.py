@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from . import analysis, conf, selectors
+from .values import MetricsReport, Window
 
 
-@dataclass(frozen=True)
-class MetricsReport:
-    project_id: str | None
-    statistics: selectors.WindowStatistics
-    checks: tuple[analysis.ThresholdCheck, ...]
-    recommendations: tuple[str, ...]
-
-    @property
-    def threshold_met(self) -> bool:
-        return all(check.met for check in self.checks)
-
-
-def metrics_report(window: selectors.Window, *, now: datetime | None = None) -> MetricsReport:
+def metrics_report(window: Window, *, now: datetime | None = None) -> MetricsReport:
     """Statistics of the window (four queries) judged against the configured thresholds."""
     min_runs = int(conf.get("MIN_RUNS_FOR_TRENDS"))
     statistics = selectors.window_statistics(window, now=now, min_runs_for_trends=min_runs)

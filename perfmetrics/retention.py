@@ -1,4 +1,4 @@
-"""Retention (DOMAIN §5): roll old runs up into daily statistics, then delete them in batches.
+"""Retention (docs/design.md §5): roll old runs up into daily statistics and delete them in batches.
 
 Percentiles cannot be added up, so a UTC day is rolled up whole, once, and only when
 the whole day is older than the requested age: the cutoff is the start of the day

@@ -7,7 +7,6 @@ not the size of the history. Percentiles are exact (``percentile_cont``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,106 +14,49 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import Component, Run
+from .units import MB
+from .values import (
+    BucketPercentiles,
+    DurationStats,
+    MemoryTrend,
+    ResourceStats,
+    Spread,
+    Window,
+    WindowStatistics,
+)
 
 RUN_TABLE = Run._meta.db_table
 COMPONENT_TABLE = Component._meta.db_table
 
 
-@dataclass(frozen=True)
-class Window:
-    """Runs started in the last ``minutes`` or the newest ``last_runs`` (one of the two)."""
-
-    minutes: int | None = 60
-    last_runs: int | None = None
-    project_id: str | None = None
-    name: str | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "minutes": self.minutes,
-            "last_runs": self.last_runs,
-            "project_id": self.project_id,
-            "run_name": self.name,
-        }
-
-
-@dataclass(frozen=True)
-class DurationStats:
-    """Counts over all runs; latency over successful runs, failures' latency apart."""
-
-    count: int
-    total_ms: float
-    successful: int
-    success_rate: float | None
-    avg_ms: float | None
-    min_ms: float | None
-    max_ms: float | None
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    failed_avg_ms: float | None
-    failed_max_ms: float | None
-
-    @property
-    def failed(self) -> int:
-        return self.count - self.successful
-
-
-@dataclass(frozen=True)
-class Spread:
-    avg: float | None
-    p95: float | None
-    max: float | None
-
-
-@dataclass(frozen=True)
-class ResourceStats:
-    memory_increase_mb: Spread
-    memory_usage_mb: Spread
-    cpu_time_ms: Spread
-    db_queries: Spread
-    db_time_ms: Spread
-    overhead_ms: Spread
-
-
-@dataclass(frozen=True)
-class MemoryTrend:
-    """RSS of one worker process across the window's runs (RSS is process-wide)."""
-
-    host: str
-    pid: int
-    runs: int
-    growth_mb: float
-    correlation: float | None
-
-
-@dataclass(frozen=True)
-class WindowStatistics:
-    window: Window
-    since: datetime | None
-    until: datetime
-    total: DurationStats
-    components: dict[str, DurationStats]
-    resources: ResourceStats
-    previous_total: DurationStats | None
-    memory_trends: tuple[MemoryTrend, ...]
-
-
 def _window_sql(window: Window, *, now: datetime, previous: bool = False) -> tuple[str, list[Any]]:
-    """SELECT of the window's runs (all columns); ``previous`` gives the window before it."""
-    conditions, params = [], []
+    """SELECT of the window's runs (all columns); ``previous`` gives the window before it
+    (empty for a window bounded by ``since`` alone: nothing comes before it)."""
+    conditions: list[str] = []
+    params: list[Any] = []
     if window.project_id is not None:
         conditions.append("project_id = %s")
         params.append(window.project_id)
     if window.name is not None:
         conditions.append("name = %s")
         params.append(window.name)
+    if window.source is not None:
+        conditions.append("source = %s")
+        params.append(window.source)
+    for key, values in (window.labels or {}).items():
+        conditions.append("labels ->> %s = ANY(%s)")
+        params += [key, list(values)]
+    if window.since is not None:
+        conditions.append("started_at >= %s")
+        params.append(window.since)
     if window.last_runs is not None:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         offset = window.last_runs if previous else 0
         sql = f"SELECT * FROM {RUN_TABLE} {where} ORDER BY started_at DESC LIMIT %s OFFSET %s"
         return sql, [*params, window.last_runs, offset]
-    assert window.minutes is not None
+    if window.minutes is None:
+        where = " AND ".join([*conditions, "false" if previous else "true"])
+        return f"SELECT * FROM {RUN_TABLE} WHERE {where}", params
     span = timedelta(minutes=window.minutes)
     start, end = (now - 2 * span, now - span) if previous else (now - span, now)
     conditions += ["started_at >= %s", "started_at < %s"]
@@ -160,12 +102,11 @@ def _spread(avg: float | None, p95: float | None, high: float | None) -> Spread:
 
 def run_statistics(window: Window, *, now: datetime) -> tuple[DurationStats, ResourceStats]:
     runs_sql, params = _window_sql(window, now=now)
-    mb = 1024 * 1024
     resource_columns = ", ".join(
         f"avg({expr}), percentile_cont(0.95) WITHIN GROUP (ORDER BY {expr}), max({expr})"
         for expr in (
-            f"(w.rss_after_bytes - w.rss_before_bytes) / {mb}.0",
-            f"w.rss_after_bytes / {mb}.0",
+            f"(w.rss_after_bytes - w.rss_before_bytes) / {MB}.0",
+            f"w.rss_after_bytes / {MB}.0",
             "w.cpu_user_ms + w.cpu_system_ms",
             "w.db_queries",
             "w.db_time_ms",
@@ -213,7 +154,7 @@ def memory_trends(window: Window, *, now: datetime, min_runs: int) -> tuple[Memo
     sql = (
         f"WITH w AS ({runs_sql}) SELECT host, pid, count(*), "
         "(max(rss_after_bytes) FILTER (WHERE rn_desc = 1) "
-        " - max(rss_before_bytes) FILTER (WHERE rn_asc = 1)) / 1048576.0, "
+        f" - max(rss_before_bytes) FILTER (WHERE rn_asc = 1)) / {MB}.0, "
         "corr(extract(epoch FROM started_at), rss_after_bytes) "
         "FROM (SELECT w.*, "
         " row_number() OVER (PARTITION BY host, pid ORDER BY started_at) AS rn_asc, "
@@ -272,21 +213,6 @@ def window_statistics(
         previous_total=previous_run_statistics(window, now=now),
         memory_trends=memory_trends(window, now=now, min_runs=min_runs_for_trends),
     )
-
-
-@dataclass(frozen=True)
-class BucketPercentiles:
-    """p50/p95 of one series' successful durations in the bucket starting at ``start``.
-
-    ``is_run``: the series is a run name (the whole run), not a component.
-    """
-
-    name: str
-    is_run: bool
-    start: datetime
-    count: int
-    p50_ms: float
-    p95_ms: float
 
 
 def component_percentiles_over_time(

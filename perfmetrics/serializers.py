@@ -1,4 +1,6 @@
-"""Query-parameter inputs and JSON outputs of the performance endpoints."""
+"""Query-parameter inputs of the performance endpoints and the stored runs' JSON.
+
+The metrics report's JSON is built by ``presenters``."""
 
 from __future__ import annotations
 
@@ -47,70 +49,6 @@ class MetricsQuerySerializer(StrictQuerySerializer):
             attrs.setdefault("minutes", int(conf.get("WINDOW_MINUTES")))
         attrs.setdefault("run_name", conf.get("DEFAULT_RUN_NAME"))
         return attrs
-
-
-class DurationStatsSerializer(serializers.Serializer[Any]):
-    count = serializers.IntegerField()
-    successful = serializers.IntegerField()
-    failed = serializers.IntegerField()
-    success_rate = serializers.FloatField(allow_null=True)
-    total_ms = serializers.FloatField(help_text="Sum of all runs' durations.")
-    avg_ms = serializers.FloatField(allow_null=True, help_text="Successful runs only.")
-    min_ms = serializers.FloatField(allow_null=True)
-    max_ms = serializers.FloatField(allow_null=True)
-    p50_ms = serializers.FloatField(allow_null=True)
-    p95_ms = serializers.FloatField(allow_null=True)
-    p99_ms = serializers.FloatField(allow_null=True)
-    failed_avg_ms = serializers.FloatField(allow_null=True)
-    failed_max_ms = serializers.FloatField(allow_null=True)
-
-
-class SpreadSerializer(serializers.Serializer[Any]):
-    avg = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
-    max = serializers.FloatField(allow_null=True)
-
-
-class ResourceStatsSerializer(serializers.Serializer[Any]):
-    memory_scope = serializers.SerializerMethodField(
-        help_text="RSS is measured per worker process, not per request."
-    )
-    memory_increase_mb = SpreadSerializer()
-    memory_usage_mb = SpreadSerializer()
-    cpu_time_ms = SpreadSerializer()
-    db_queries = SpreadSerializer()
-    db_time_ms = SpreadSerializer()
-    instrumentation_overhead_ms = SpreadSerializer(source="overhead_ms")
-
-    def get_memory_scope(self, stats: Any) -> str:
-        return "process"
-
-
-class WindowSerializer(serializers.Serializer[Any]):
-    minutes = serializers.IntegerField(allow_null=True)
-    last_runs = serializers.IntegerField(allow_null=True)
-    run_name = serializers.CharField(allow_null=True)
-    since = serializers.DateTimeField(allow_null=True)
-    until = serializers.DateTimeField()
-
-
-class ThresholdCheckSerializer(serializers.Serializer[Any]):
-    description = serializers.CharField()
-    target = serializers.FloatField()
-    actual = serializers.FloatField(allow_null=True)
-    met = serializers.BooleanField()
-
-
-class MetricsResponseSerializer(serializers.Serializer[Any]):
-    project_id = serializers.CharField(allow_null=True)
-    window = WindowSerializer()
-    runs_analyzed = serializers.IntegerField()
-    total_execution_time_ms = serializers.FloatField()
-    component_metrics = serializers.DictField(child=DurationStatsSerializer())
-    resource_usage = ResourceStatsSerializer()
-    performance_thresholds = serializers.DictField(child=ThresholdCheckSerializer())
-    threshold_met = serializers.BooleanField()
-    recommendations = serializers.ListField(child=serializers.CharField())
 
 
 class RunQuerySerializer(StrictQuerySerializer):

@@ -12,26 +12,12 @@ from functools import partial
 from django.db import DatabaseError, connections, transaction
 
 from . import conf, prometheus
-from .measure import Run as MeasuredRun
-from .measure import RunResult, describe_error
+from .analysis import judge_run
+from .measure import Measurement, describe_error
 from .models import Component, Run
+from .values import RunResult, RunVerdict
 
 logger = logging.getLogger(__name__)
-
-MB = 1024 * 1024
-
-
-def is_breached(result: RunResult, thresholds: conf.Thresholds) -> bool:
-    """Whether a single run is outside any per-run threshold."""
-    if result.duration_ms >= thresholds.total_ms:
-        return True
-    if result.resources.rss_delta_bytes / MB >= thresholds.memory_increase_mb:
-        return True
-    return any(
-        c.duration_ms >= thresholds.component_ms[c.name]
-        for c in result.components
-        if c.name in thresholds.component_ms
-    )
 
 
 def reserve_run_id(*, using: str = "default") -> int:
@@ -65,16 +51,24 @@ FROM run, unnest(
 """
 
 
-def record_run(result: RunResult, *, run_id: int | None = None, using: str = "default") -> int:
+def record_run(
+    result: RunResult,
+    *,
+    run_id: int | None = None,
+    verdict: RunVerdict | None = None,
+    using: str = "default",
+) -> int:
     """Store a run and all its components in one INSERT statement; return the run's id.
 
     ``run_id`` is an id from :func:`reserve_run_id` (one is reserved when it is None).
+    ``verdict`` is the run's :func:`~perfmetrics.analysis.judge_run` against the
+    configured thresholds (judged here when None); its ``breached`` is stored.
     Call inside the caller's transaction so the work and its metrics commit together.
     Prometheus counts the run once that transaction commits, never when it rolls back.
     """
     run_id = run_id if run_id is not None else reserve_run_id(using=using)
     resources = result.resources
-    breached = is_breached(result, conf.thresholds())
+    breached = (verdict or judge_run(result, conf.thresholds())).breached
     components = result.components
     with connections[using].cursor() as cursor:
         # One round trip for the run and its components: this runs on every request, and
@@ -110,7 +104,7 @@ def measured_transaction(
     labels: Mapping[str, str] | None = None,
     unrecorded: tuple[type[BaseException], ...] = (),
     using: str = "default",
-) -> Iterator[MeasuredRun]:
+) -> Iterator[Measurement]:
     """Run the block in one transaction, measured, and record the run in that transaction.
 
     When the block raises, its work rolls back and the failed run is recorded in a
@@ -118,7 +112,7 @@ def measured_transaction(
     errors such as an unknown project). The exception always propagates. With
     ``PERFMETRICS["ENABLED"]`` off the block still runs in a transaction, unmeasured.
     """
-    run = MeasuredRun(
+    run = Measurement(
         name,
         project_id=project_id,
         source=source,
@@ -136,7 +130,8 @@ def measured_transaction(
             with run:
                 yield run
             assert run.result is not None
-            record_run(run.result, run_id=run.record_id, using=using)
+            run.verdict = judge_run(run.result, conf.thresholds())
+            record_run(run.result, run_id=run.record_id, verdict=run.verdict, using=using)
     except unrecorded:
         run.record_id = None
         raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,43 +12,32 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import Run
-from .reports import MetricsReport, metrics_report
-from .selectors import Window
+from .presenters import MetricsReportDict, present_report, schema_of
+from .reports import metrics_report
 from .serializers import (
     MAX_PAGE_SIZE,
     MetricsQuerySerializer,
-    MetricsResponseSerializer,
     RunDetailSerializer,
     RunQuerySerializer,
     RunSerializer,
 )
+from .values import Window
 
 BAD_QUERY = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="Invalid or unknown query parameter: one key per parameter.",
 )
+METRICS_REPORT = OpenApiResponse(
+    schema_of(MetricsReportDict), description="The report (see `perfmetrics.presenters`)."
+)
 NOT_FOUND = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "required": ["detail"],
+    },
     description="No run with this id.",
 )
-
-
-def present_report(report: MetricsReport) -> dict[str, Any]:
-    """The report in the shape of MetricsResponseSerializer."""
-    stats = report.statistics
-    components = dict(stats.components)
-    components[stats.window.name or "run"] = stats.total
-    return {
-        "project_id": report.project_id,
-        "window": {**stats.window.describe(), "since": stats.since, "until": stats.until},
-        "runs_analyzed": stats.total.count,
-        "total_execution_time_ms": stats.total.total_ms,
-        "component_metrics": components,
-        "resource_usage": stats.resources,
-        "performance_thresholds": {check.name: check for check in report.checks},
-        "threshold_met": report.threshold_met,
-        "recommendations": list(report.recommendations),
-    }
 
 
 class MetricsView(APIView):
@@ -60,7 +47,7 @@ class MetricsView(APIView):
         operation_id="performance_metrics",
         summary="Statistics, threshold checks and recommendations over a window of runs.",
         parameters=[MetricsQuerySerializer],
-        responses={200: MetricsResponseSerializer, 400: BAD_QUERY},
+        responses={200: METRICS_REPORT, 400: BAD_QUERY},
         tags=["performance"],
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:
@@ -73,7 +60,7 @@ class MetricsView(APIView):
             name=query.validated_data["run_name"],
         )
         report = metrics_report(window)
-        return Response(MetricsResponseSerializer(present_report(report)).data)
+        return Response(present_report(report))
 
 
 class ProjectMetricsView(MetricsView):
@@ -81,7 +68,7 @@ class ProjectMetricsView(MetricsView):
         operation_id="performance_metrics_project",
         summary="Statistics, threshold checks and recommendations over one project's runs.",
         parameters=[MetricsQuerySerializer],
-        responses={200: MetricsResponseSerializer, 400: BAD_QUERY},
+        responses={200: METRICS_REPORT, 400: BAD_QUERY},
         tags=["performance"],
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:

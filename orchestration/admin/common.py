@@ -24,7 +24,7 @@ class ReadOnlyModelAdmin(admin.ModelAdmin[_M]):
     """A model admin that shows rows and never adds, changes or deletes them.
 
     Orchestration writes these rows itself, inside one transaction under the
-    project's lock (DOMAIN §3.5): sprint numbering, task snapshots behind velocity,
+    project's lock (docs/design.md §3.5): sprint numbering, task snapshots behind velocity,
     history features behind similarity, the decision audit trail. Editing them by
     hand would bypass that lock and break what the engine relies on, so the admin
     only reads them. (It also means a project with history cannot be deleted here:

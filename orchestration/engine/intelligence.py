@@ -1,4 +1,4 @@
-"""Intelligence refinement (DOMAIN §3.4): proposals, the confidence gate, the final decision."""
+"""Intelligence refinement (docs/design.md §3.4): proposals, confidence gate, final decision."""
 
 from __future__ import annotations
 

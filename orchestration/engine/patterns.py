@@ -1,4 +1,4 @@
-"""Pattern recognition over sprint history (DOMAIN §4), deterministic and pure.
+"""Pattern recognition over sprint history (docs/design.md §4), deterministic and pure.
 
 Similarity: each project with history is a vector of five features (team size,
 mean tasks per sprint, mean completion rate, mean sprint duration, mean

@@ -1,4 +1,4 @@
-"""What a closed sprint's retrospective says (DOMAIN §2), from its task counts."""
+"""What a closed sprint's retrospective says (docs/design.md §3.3), from its task counts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rule-based decision (DOMAIN §3.3)."""
+"""The rule-based decision (docs/design.md §3.3)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def decide(state: ProjectState, options: OrchestrationOptions, *, today: date) -
 
     create = False
     tasks = 0
+    new_id: str | None = None
     if active is not None and close_id is None:
         pass
     elif not options.create_sprint_if_needed:
@@ -79,10 +80,10 @@ def decide(state: ProjectState, options: OrchestrationOptions, *, today: date) -
         reasoning.append("No active sprint and no unassigned tasks: nothing to plan")
     else:
         create = True
+        new_id = sprint_identifier(state.project_id, state.next_sprint_number)
         tasks = min(available, options.max_tasks_per_sprint) if options.assign_tasks else 0
         reasoning.append(
-            f"No active sprint and {available} unassigned task(s): open "
-            f"{sprint_identifier(state.project_id, state.next_sprint_number)} with {tasks} "
+            f"No active sprint and {available} unassigned task(s): open {new_id} with {tasks} "
             f"task(s) for {options.sprint_duration_weeks} week(s)"
         )
         if tasks and state.team_size == 0:
@@ -95,6 +96,7 @@ def decide(state: ProjectState, options: OrchestrationOptions, *, today: date) -
         closure_reason=reason,
         create_new_sprint=create,
         new_sprint_number=state.next_sprint_number if create else None,
+        new_sprint_id=new_id,
         tasks_to_assign=tasks,
         sprint_duration_weeks=options.sprint_duration_weeks,
         available_tasks=available,

@@ -180,12 +180,14 @@ class PatternAnalysis:
 
 @dataclass(frozen=True)
 class BaseDecision:
-    """The rule-based decision of DOMAIN §3.3."""
+    """The rule-based decision of docs/design.md §3.3."""
 
     close_sprint_id: str | None
     closure_reason: ClosureReason | None
     create_new_sprint: bool
     new_sprint_number: int | None
+    # The single computation of the new sprint's id; every later step reads it from here.
+    new_sprint_id: str | None
     tasks_to_assign: int
     sprint_duration_weeks: int
     available_tasks: int

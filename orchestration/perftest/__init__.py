@@ -1,4 +1,4 @@
-"""The performance test plan of DOMAIN §5 behind ``manage.py perftest``.
+"""The performance test plan of docs/design.md §5 behind ``manage.py perftest``.
 
 It drives the orchestration endpoints over real HTTP (standard library only), tags
 every run it causes with source ``perftest`` and a label naming the test run, and

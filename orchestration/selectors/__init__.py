@@ -1,10 +1,17 @@
 """Reads of the orchestration domain. Every function issues a fixed number of queries.
 
 One module per area (``state`` for orchestration, ``status`` for the status and
-intelligence endpoints, ``registry`` for the registry endpoints); everything is
-re-exported here, so callers write ``selectors.get_project(...)``.
+intelligence endpoints, ``registry`` for the registry endpoints, ``decision_config``
+for the one reader of the decision configuration); everything is re-exported here,
+so callers write ``selectors.get_project(...)``.
 """
 
+from .decision_config import (
+    DecisionConfigSource,
+    ProjectDecisionConfig,
+    decision_config_of,
+    project_decision_config,
+)
 from .registry import (
     existing_employee_ids,
     existing_task_ids,
@@ -27,9 +34,6 @@ from .state import (
     active_sprint,
     all_history_features,
     availability_conflicts,
-    config_from_row,
-    decision_config,
-    default_decision_config,
     get_project,
     project_state,
     projects_with_active_sprint,
@@ -41,19 +45,15 @@ from .state import (
 from .status import (
     STATUS_SCHEDULE_LIMIT,
     BacklogCounts,
-    DecisionConfigSource,
     DecisionImpact,
     ImpactGroup,
-    ProjectDecisionConfig,
     ProjectOverview,
     ScheduleState,
     SprintSummary,
     backlog_counts,
     current_sprint,
     decision_audits,
-    decision_config_of,
     decision_impact,
-    project_decision_config,
     project_overview,
     project_schedule,
     project_schedules,
@@ -75,13 +75,10 @@ __all__ = [
     "all_history_features",
     "availability_conflicts",
     "backlog_counts",
-    "config_from_row",
     "current_sprint",
     "decision_audits",
-    "decision_config",
     "decision_config_of",
     "decision_impact",
-    "default_decision_config",
     "existing_employee_ids",
     "existing_task_ids",
     "get_membership",

@@ -1,4 +1,4 @@
-"""Reads behind the registry endpoints (DOMAIN §3.7).
+"""Reads behind the registry endpoints (docs/design.md §3.7).
 
 List selectors return unevaluated querysets so the API can filter and page them in SQL;
 each list costs one query per page (plus one count), however many rows it shows.

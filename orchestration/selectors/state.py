@@ -1,11 +1,10 @@
-"""Reads behind orchestration: project state, history and decision configuration."""
+"""Reads behind orchestration: project state and history."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from ..engine.values import (
@@ -13,8 +12,6 @@ from ..engine.values import (
     ActiveSprint,
     Conflict,
     ConflictType,
-    DecisionConfig,
-    DecisionMode,
     HistoryFeatures,
     ProjectState,
     SprintOutcome,
@@ -23,8 +20,8 @@ from ..engine.values import (
 from ..exceptions import ProjectNotFoundError
 from ..models import (
     PTO,
+    UNASSIGNED_TASK,
     DailyScrumSchedule,
-    DecisionModeConfig,
     Holiday,
     Project,
     ProjectHistoryFeatures,
@@ -33,7 +30,6 @@ from ..models import (
     SprintRetrospective,
     SprintStatus,
     Task,
-    TaskStatus,
 )
 
 CLOSED_SPRINT_STATUSES = (SprintStatus.COMPLETED, SprintStatus.CLOSED_WITH_PENDING_TASKS)
@@ -59,36 +55,40 @@ def sprint_window(today: date, duration_weeks: int) -> tuple[date, date]:
     return today, today + timedelta(weeks=duration_weeks)
 
 
-def team_member_ids(project_id: str) -> list[str]:
-    return list(
+def team_member_ids(project_id: str) -> tuple[str, ...]:
+    """The project's members by id. Orchestration reads them once, under the project lock,
+    and hands them to every step that needs the team."""
+    return tuple(
         ProjectMembership.objects.filter(project_id=project_id)
         .order_by("employee_id")
         .values_list("employee_id", flat=True)
     )
 
 
-def project_state(project: Project, *, today: date, duration_weeks: int) -> ProjectState:
-    """Backlog counts, the active sprint, team size and availability conflicts."""
+def project_state(
+    project: Project, *, team: Sequence[str], today: date, duration_weeks: int
+) -> ProjectState:
+    """Backlog counts, the active sprint, and the availability conflicts of ``team``
+    (the project's ``team_member_ids``)."""
     counts = Task.objects.filter(project=project).aggregate(
-        total=Count("pk"),
-        unassigned=Count("pk", filter=Q(status=TaskStatus.UNASSIGNED, sprint__isnull=True)),
+        total=Count("pk"), unassigned=Count("pk", filter=UNASSIGNED_TASK)
     )
-    members = team_member_ids(project.pk)
     start, end = sprint_window(today, duration_weeks)
     return ProjectState(
         project_id=project.pk,
         backlog_tasks=counts["total"],
         unassigned_tasks=counts["unassigned"],
         active_sprint=active_sprint(project.pk),
-        team_size=len(members),
-        conflicts=availability_conflicts(members, start=start, end=end),
+        team_size=len(team),
+        conflicts=availability_conflicts(team, start=start, end=end),
         next_sprint_number=project.sprint_count + 1,
     )
 
 
 def active_sprint(project_id: str) -> ActiveSprint | None:
     sprint = (
-        Sprint.objects.filter(project_id=project_id, status=SprintStatus.IN_PROGRESS)
+        Sprint.objects.in_progress()
+        .filter(project_id=project_id)
         .annotate(
             total=Count("tasks"),
             completed=Count("tasks", filter=Q(tasks__progress_percentage__gte=100)),
@@ -116,7 +116,7 @@ def active_sprint(project_id: str) -> ActiveSprint | None:
 
 
 def availability_conflicts(
-    member_ids: list[str], *, start: date, end: date
+    member_ids: Sequence[str], *, start: date, end: date
 ) -> tuple[Conflict, ...]:
     """Holidays inside [start, end] and team PTO overlapping it, ordered by date."""
     conflicts = [
@@ -150,9 +150,7 @@ def availability_conflicts(
 def projects_with_active_sprint() -> list[str]:
     """Ids of the projects that have a sprint in progress, in id order."""
     return list(
-        Sprint.objects.filter(status=SprintStatus.IN_PROGRESS)
-        .order_by("project_id")
-        .values_list("project_id", flat=True)
+        Sprint.objects.in_progress().order_by("project_id").values_list("project_id", flat=True)
     )
 
 
@@ -182,32 +180,3 @@ def all_history_features() -> list[HistoryFeatures]:
     """Every project's precomputed history features: one row per project with history."""
     rows = ProjectHistoryFeatures.objects.values_list(*HISTORY_FEATURE_FIELDS)
     return [HistoryFeatures(*row) for row in rows]
-
-
-def default_decision_config() -> DecisionConfig:
-    defaults: dict[str, Any] = settings.ORCHESTRATION
-    return DecisionConfig(
-        mode=DecisionMode(defaults["DECISION_MODE"]),
-        confidence_threshold=float(defaults["CONFIDENCE_THRESHOLD"]),
-        enable_task_count_adjustment=bool(defaults["ENABLE_TASK_COUNT_ADJUSTMENT"]),
-        enable_sprint_duration_adjustment=bool(defaults["ENABLE_SPRINT_DURATION_ADJUSTMENT"]),
-        min_similar_projects=int(defaults["MIN_SIMILAR_PROJECTS"]),
-        max_task_adjustment_percent=float(defaults["MAX_TASK_ADJUSTMENT_PERCENT"]),
-    )
-
-
-def config_from_row(row: DecisionModeConfig) -> DecisionConfig:
-    return DecisionConfig(
-        mode=DecisionMode(row.mode),
-        confidence_threshold=row.confidence_threshold,
-        enable_task_count_adjustment=row.enable_task_count_adjustment,
-        enable_sprint_duration_adjustment=row.enable_sprint_duration_adjustment,
-        min_similar_projects=row.min_similar_projects,
-        max_task_adjustment_percent=row.max_task_adjustment_percent,
-    )
-
-
-def decision_config(project_id: str) -> DecisionConfig:
-    """The project's own configuration, or the global default from settings."""
-    row = DecisionModeConfig.objects.filter(project_id=project_id).first()
-    return default_decision_config() if row is None else config_from_row(row)

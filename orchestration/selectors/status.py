@@ -1,25 +1,19 @@
-"""Reads behind the status and intelligence endpoints: overview, schedules, decision
-configuration, audit trail and decision impact."""
+"""Reads behind the status and intelligence endpoints: overview, schedules, audit trail
+and decision impact."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
 from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, NullIf
 
-from ..engine.values import (
-    DecisionConfig,
-    DecisionMode,
-    TaskSummary,
-)
+from ..engine.values import DecisionMode, TaskSummary
 from ..exceptions import ProjectNotFoundError
 from ..models import (
     DailyScrumSchedule,
     DecisionAudit,
-    DecisionModeConfig,
     Project,
     ProjectMembership,
     Sprint,
@@ -27,7 +21,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
-from .state import CLOSED_SPRINT_STATUSES, config_from_row, default_decision_config, get_project
+from .state import CLOSED_SPRINT_STATUSES, get_project
 
 
 @dataclass(frozen=True)
@@ -171,46 +165,6 @@ def project_schedules(project_id: str, *, limit: int) -> tuple[ScheduleState, ..
 def project_schedule(project_id: str, name: str) -> ScheduleState | None:
     row = DailyScrumSchedule.objects.filter(project_id=project_id, name=name).first()
     return _schedule_state(row) if row is not None else None
-
-
-class DecisionConfigSource(StrEnum):
-    PROJECT = "project"
-    DEFAULT = "default"
-
-
-@dataclass(frozen=True)
-class ProjectDecisionConfig:
-    """The configuration a project's decisions use, and where it comes from."""
-
-    project_id: str
-    config: DecisionConfig
-    source: DecisionConfigSource
-    updated_at: datetime | None
-
-
-def decision_config_of(row: DecisionModeConfig) -> ProjectDecisionConfig:
-    return ProjectDecisionConfig(
-        project_id=row.project_id,
-        config=config_from_row(row),
-        source=DecisionConfigSource.PROJECT,
-        updated_at=row.updated_at,
-    )
-
-
-def project_decision_config(project_id: str) -> ProjectDecisionConfig:
-    """The project's own configuration or the settings default; ProjectNotFoundError. One query."""
-    project = Project.objects.select_related("decision_config").filter(pk=project_id).first()
-    if project is None:
-        raise ProjectNotFoundError(project_id)
-    try:
-        return decision_config_of(project.decision_config)
-    except DecisionModeConfig.DoesNotExist:
-        return ProjectDecisionConfig(
-            project_id=project.pk,
-            config=default_decision_config(),
-            source=DecisionConfigSource.DEFAULT,
-            updated_at=None,
-        )
 
 
 def decision_audits(project_id: str, *, dry_run: bool | None = None) -> QuerySet[DecisionAudit]:

@@ -1,4 +1,4 @@
-"""POST /orchestrate/project/{id}: the request and the response of DOMAIN §3.1 and §3.6."""
+"""POST /orchestrate/project/{id}: the request and the response of docs/design.md §3.1 and §3.6."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from perfmetrics.selectors import DurationStats
-from perfmetrics.services import MB
-
-from ..engine.rules import sprint_identifier
 from ..engine.schedule import CronError, validate_cron
 from ..engine.values import (
     ActiveSprint,
@@ -18,13 +14,14 @@ from ..engine.values import (
     DecisionMode,
     OrchestrationOptions,
 )
-from ..services.orchestrate import PATTERN_COMPONENT, OrchestrationOutcome, PerformanceSummary
+from ..services.orchestrate import OrchestrationOutcome
 from .fields import (
     RejectUnknownFieldsMixin,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
 )
+from .performance import PERFORMANCE_METRICS_SCHEMA, PerformanceMetricsDict, present_performance
 
 ACTION = "analyze_and_orchestrate"
 _DEFAULTS = OrchestrationOptions()
@@ -241,8 +238,7 @@ class DecisionsSerializer(serializers.Serializer[OrchestrationOutcome]):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_sprint_name(self, outcome: OrchestrationOutcome) -> str | None:
-        number = outcome.decision.base.new_sprint_number
-        return sprint_identifier(outcome.project_id, number) if number is not None else None
+        return outcome.decision.base.new_sprint_id
 
     def get_reasoning(self, outcome: OrchestrationOutcome) -> str:
         return "; ".join(outcome.decision.reasoning)
@@ -281,152 +277,6 @@ class DecisionsSerializer(serializers.Serializer[OrchestrationOutcome]):
         ).data
 
 
-class RunSummarySerializer(serializers.Serializer[Any]):
-    """Statistics over the project's newest runs; latencies of successful runs only."""
-
-    total_calls = serializers.IntegerField(source="count")
-    successful_calls = serializers.IntegerField(source="successful")
-    success_rate = serializers.FloatField(allow_null=True)
-    avg_duration_ms = serializers.FloatField(source="avg_ms", allow_null=True)
-    min_duration_ms = serializers.FloatField(source="min_ms", allow_null=True)
-    max_duration_ms = serializers.FloatField(source="max_ms", allow_null=True)
-    p50_duration_ms = serializers.FloatField(source="p50_ms", allow_null=True)
-    p95_duration_ms = serializers.FloatField(source="p95_ms", allow_null=True)
-    p99_duration_ms = serializers.FloatField(source="p99_ms", allow_null=True)
-
-
-class ComponentTimingSerializer(serializers.Serializer[Any]):
-    duration_ms = serializers.FloatField()
-    cpu_ms = serializers.FloatField(help_text="CPU time of the request's thread.")
-    # DRF moves declared fields off the class, so this shadows nothing at run time.
-    parent = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
-    success = serializers.BooleanField()
-    error = serializers.CharField(allow_blank=True)
-
-
-class RunResourceUsageSerializer(serializers.Serializer[Any]):
-    memory_usage_mb = serializers.SerializerMethodField()
-    memory_increase_mb = serializers.SerializerMethodField()
-    memory_scope = serializers.SerializerMethodField(
-        help_text="RSS is process-wide: other requests in the same worker move it too."
-    )
-    cpu_time_ms = serializers.SerializerMethodField()
-    cpu_user_ms = serializers.FloatField()
-    cpu_system_ms = serializers.FloatField()
-    db_queries = serializers.IntegerField()
-    db_time_ms = serializers.FloatField()
-
-    def get_memory_usage_mb(self, usage: Any) -> float:
-        return float(usage.rss_after_bytes / MB)
-
-    def get_memory_increase_mb(self, usage: Any) -> float:
-        return float(usage.rss_delta_bytes / MB)
-
-    def get_memory_scope(self, usage: Any) -> str:
-        return "process"
-
-    def get_cpu_time_ms(self, usage: Any) -> float:
-        return float(usage.cpu_user_ms + usage.cpu_system_ms)
-
-
-class ThresholdMetSerializer(serializers.Serializer[PerformanceSummary]):
-    """This run against the configured targets (the key names carry the default targets)."""
-
-    total_under_2000ms = serializers.BooleanField(source="total_under_target")
-    pattern_analysis_under_1000ms = serializers.BooleanField(source="pattern_analysis_under_target")
-    memory_increase_under_100mb = serializers.BooleanField(source="memory_increase_under_target")
-    thresholds_met = serializers.BooleanField()
-    targets = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.DictField(child=serializers.FloatField()))
-    def get_targets(self, summary: PerformanceSummary) -> dict[str, float]:
-        return {
-            "total_ms": summary.targets.total_ms,
-            "pattern_analysis_ms": summary.targets.component_ms.get(PATTERN_COMPONENT, 0.0),
-            "memory_increase_mb": summary.targets.memory_increase_mb,
-        }
-
-
-class PerformanceMetricsSerializer(serializers.Serializer[PerformanceSummary]):
-    total_duration_ms = serializers.FloatField(source="run.duration_ms")
-    component_timings = serializers.SerializerMethodField()
-    instrumentation_overhead_ms = serializers.FloatField(source="run.overhead_ms")
-    resource_usage = RunResourceUsageSerializer(source="run.resources")
-    pattern_analysis = RunSummarySerializer(allow_null=True)
-    total_orchestration = RunSummarySerializer()
-    performance_threshold_met = ThresholdMetSerializer(source="*")
-
-    @extend_schema_field(serializers.DictField(child=ComponentTimingSerializer()))
-    def get_component_timings(self, summary: PerformanceSummary) -> dict[str, Any]:
-        return {c.name: ComponentTimingSerializer(c).data for c in summary.run.components}
-
-    def to_representation(self, instance: PerformanceSummary) -> dict[str, Any]:
-        """The declared fields' JSON, built by hand.
-
-        This runs on every orchestration and is part of what measuring costs; DRF's nested
-        field machinery took several milliseconds for it. The declared fields still define
-        the documented shape, and a test asserts both give the same JSON.
-        """
-        run, usage, targets = instance.run, instance.run.resources, instance.targets
-        return {
-            "total_duration_ms": run.duration_ms,
-            "component_timings": {
-                c.name: {
-                    "duration_ms": c.duration_ms,
-                    "cpu_ms": c.cpu_ms,
-                    "parent": c.parent,
-                    "success": c.success,
-                    "error": c.error,
-                }
-                for c in run.components
-            },
-            "instrumentation_overhead_ms": run.overhead_ms,
-            "resource_usage": {
-                "memory_usage_mb": usage.rss_after_bytes / MB,
-                "memory_increase_mb": usage.rss_delta_bytes / MB,
-                "memory_scope": "process",
-                "cpu_time_ms": usage.cpu_user_ms + usage.cpu_system_ms,
-                "cpu_user_ms": usage.cpu_user_ms,
-                "cpu_system_ms": usage.cpu_system_ms,
-                "db_queries": usage.db_queries,
-                "db_time_ms": usage.db_time_ms,
-            },
-            "pattern_analysis": _run_summary(instance.pattern_analysis),
-            "total_orchestration": _run_summary(instance.total_orchestration),
-            "performance_threshold_met": {
-                "total_under_2000ms": instance.total_under_target,
-                "pattern_analysis_under_1000ms": instance.pattern_analysis_under_target,
-                "memory_increase_under_100mb": instance.memory_increase_under_target,
-                "thresholds_met": instance.thresholds_met,
-                "targets": {
-                    "total_ms": targets.total_ms,
-                    "pattern_analysis_ms": targets.component_ms.get(PATTERN_COMPONENT, 0.0),
-                    "memory_increase_mb": targets.memory_increase_mb,
-                },
-            },
-        }
-
-    def declared_representation(self, instance: PerformanceSummary) -> dict[str, Any]:
-        """What DRF makes of the declared fields (the reference for the hand-built JSON)."""
-        return dict(super().to_representation(instance))
-
-
-def _run_summary(stats: DurationStats | None) -> dict[str, Any] | None:
-    if stats is None:
-        return None
-    return {
-        "total_calls": stats.count,
-        "successful_calls": stats.successful,
-        "success_rate": stats.success_rate,
-        "avg_duration_ms": stats.avg_ms,
-        "min_duration_ms": stats.min_ms,
-        "max_duration_ms": stats.max_ms,
-        "p50_duration_ms": stats.p50_ms,
-        "p95_duration_ms": stats.p95_ms,
-        "p99_duration_ms": stats.p99_ms,
-    }
-
-
 class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]):
     project_id = serializers.CharField()
     run_id = serializers.IntegerField(
@@ -438,6 +288,12 @@ class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]
     actions_taken = serializers.ListField(child=serializers.CharField(), source="execution.actions")
     cronjob_name = serializers.CharField(source="execution.cronjob_name", allow_null=True)
     sprint_id = serializers.CharField(source="execution.sprint_id", allow_null=True)
-    performance_metrics = PerformanceMetricsSerializer(
-        source="performance", allow_null=True, help_text="Null when recording is switched off."
-    )
+    performance_metrics = serializers.SerializerMethodField()
+
+    @extend_schema_field(PERFORMANCE_METRICS_SCHEMA)
+    def get_performance_metrics(
+        self, outcome: OrchestrationOutcome
+    ) -> PerformanceMetricsDict | None:
+        if outcome.performance is None:
+            return None
+        return present_performance(outcome.performance)

@@ -1,6 +1,6 @@
 """Request headers that tag the recorded run: who caused it and which test run it belongs to.
 
-They are headers, not body fields, so the public request body of DOMAIN §3.1 stays as it is.
+They are headers, not body fields, so the public request body of docs/design.md §3.1 stays as it is.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The daily scrum (DOMAIN §3.7): each day moves the active sprint's unfinished tasks along.
+"""The daily scrum (docs/design.md §3.7): each day moves the active sprint's unfinished tasks along.
 
 It stands in for the work of the team, so the sprint lifecycle runs end to end: a
 Kubernetes CronJob runs ``manage.py run_daily_scrum`` every working day, and the next
@@ -20,7 +20,6 @@ from ..models import (
     DailyScrumEntry,
     DailyScrumReport,
     Sprint,
-    SprintStatus,
     Task,
     TaskStatus,
 )
@@ -81,7 +80,7 @@ def run_daily_scrum(
     rng = rng or random.Random()
     with transaction.atomic():
         project = selectors.get_project(project_id, lock=True)
-        sprint = Sprint.objects.filter(project=project, status=SprintStatus.IN_PROGRESS).first()
+        sprint = Sprint.objects.in_progress().filter(project=project).first()
         if sprint is None:
             return DailyScrumOutcome(project_id, None, None, ())
         if DailyScrumReport.objects.filter(sprint=sprint, report_date=report_date).exists():

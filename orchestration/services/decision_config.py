@@ -1,4 +1,4 @@
-"""Setting a project's decision configuration (DOMAIN §2 DecisionModeConfig)."""
+"""Setting a project's decision configuration (docs/design.md §3.4)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def set_decision_config(
     """
     with transaction.atomic():
         selectors.get_project(project_id, lock=True)
-        current = selectors.decision_config(project_id)
+        current = selectors.project_decision_config(project_id).config
         updates: dict[str, Any] = {
             f.name: getattr(changes, f.name)
             for f in fields(changes)

@@ -1,4 +1,4 @@
-"""Read-only views of the pattern analysis (DOMAIN §4) and of a project's status.
+"""Read-only views of the pattern analysis (docs/design.md §4) and of a project's status.
 
 Nothing here writes; the pattern analysis is the same one orchestration runs, so
 these endpoints always agree with what an orchestration call would see.

@@ -1,9 +1,9 @@
-"""The orchestration use case (DOMAIN §3): analyse, decide, act, audit, all measured."""
+"""The orchestration use case (docs/design.md §3): analyse, decide, act, audit, all measured."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -13,11 +13,9 @@ from django.utils import timezone
 
 from perfmetrics import conf as perfmetrics_conf
 from perfmetrics import selectors as perf_selectors
-from perfmetrics.analysis import is_below
-from perfmetrics.conf import Thresholds
-from perfmetrics.measure import RunResult, component
-from perfmetrics.selectors import DurationStats
-from perfmetrics.services import MB, measured_transaction
+from perfmetrics.measure import component
+from perfmetrics.services import measured_transaction
+from perfmetrics.values import DurationStats, RunResult, RunVerdict
 
 from .. import selectors
 from ..engine import rules
@@ -30,14 +28,12 @@ from ..engine.values import (
     ProjectState,
 )
 from ..exceptions import ProjectNotFoundError
+from ..metric_names import PATTERN_ANALYSIS, RUN_NAME
 from ..models import DecisionAudit, Project
 from . import sprints
 from .patterns import analyze_patterns
 
 logger = logging.getLogger(__name__)
-
-RUN_NAME = "total_orchestration"
-PATTERN_COMPONENT = "full_pattern_analysis"
 
 
 @dataclass(frozen=True)
@@ -50,23 +46,12 @@ class Execution:
 
 @dataclass(frozen=True)
 class PerformanceSummary:
-    """This run's measurements, the project's recent runs, and this run's threshold checks."""
+    """This run's measurements and verdict, and the project's recent runs."""
 
     run: RunResult
+    verdict: RunVerdict
     total_orchestration: DurationStats
     pattern_analysis: DurationStats | None
-    total_under_target: bool
-    pattern_analysis_under_target: bool
-    memory_increase_under_target: bool
-    targets: Thresholds
-
-    @property
-    def thresholds_met(self) -> bool:
-        return (
-            self.total_under_target
-            and self.pattern_analysis_under_target
-            and self.memory_increase_under_target
-        )
 
 
 @dataclass(frozen=True)
@@ -106,13 +91,15 @@ def orchestrate_project(
     ) as run:
         with component("project_analysis"):
             project = selectors.get_project(project_id, lock=not options.dry_run)
+            # Read once under the lock; the state, the closing and the opening all use it.
+            team = selectors.team_member_ids(project_id)
             state = selectors.project_state(
-                project, today=today, duration_weeks=options.sprint_duration_weeks
+                project, team=team, today=today, duration_weeks=options.sprint_duration_weeks
             )
         patterns, warnings = _patterns_or_warning(project_id, state, options)
         decision = _decide(state, patterns, options, warnings=warnings, today=today)
         with component("action_execution"):
-            execution = _execute(project, state, decision, options, today=today)
+            execution = _execute(project, state, decision, options, team=team, today=today)
             _audit(project, decision, execution, run_id=run.record_id, dry_run=options.dry_run)
     return OrchestrationOutcome(
         project_id=project_id,
@@ -122,36 +109,26 @@ def orchestrate_project(
         patterns=patterns,
         decision=decision,
         execution=execution,
-        performance=summarize_performance(run.result) if run.result else None,
+        performance=(
+            summarize_performance(run.result, run.verdict) if run.result and run.verdict else None
+        ),
     )
 
 
-def summarize_performance(result: RunResult) -> PerformanceSummary:
-    """Judge a committed run against the thresholds and summarise the project's recent runs
-    (one query over its newest ``PERFMETRICS["RESPONSE_WINDOW_RUNS"]`` runs)."""
-    targets = perfmetrics_conf.thresholds()
+def summarize_performance(result: RunResult, verdict: RunVerdict) -> PerformanceSummary:
+    """A committed run with its verdict, and the project's recent runs (one query over its
+    newest ``PERFMETRICS["RESPONSE_WINDOW_RUNS"]`` runs)."""
     total, components = perf_selectors.recent_summary(
         project_id=result.project_id,
         name=RUN_NAME,
         last_runs=int(perfmetrics_conf.get("RESPONSE_WINDOW_RUNS")),
-        components=(PATTERN_COMPONENT,),
+        components=(PATTERN_ANALYSIS,),
     )
-    pattern = result.component(PATTERN_COMPONENT)
-    pattern_target = targets.component_ms.get(PATTERN_COMPONENT)
     return PerformanceSummary(
         run=result,
+        verdict=verdict,
         total_orchestration=total,
-        pattern_analysis=components.get(PATTERN_COMPONENT),
-        total_under_target=is_below(result.duration_ms, targets.total_ms),
-        pattern_analysis_under_target=(
-            pattern is None
-            or pattern_target is None
-            or is_below(pattern.duration_ms, pattern_target)
-        ),
-        memory_increase_under_target=is_below(
-            result.resources.rss_delta_bytes / MB, targets.memory_increase_mb
-        ),
-        targets=targets,
+        pattern_analysis=components.get(PATTERN_ANALYSIS),
     )
 
 
@@ -178,7 +155,7 @@ def _decide(
     warnings: tuple[str, ...],
     today: date,
 ) -> Decision:
-    config = selectors.decision_config(state.project_id)
+    config = selectors.project_decision_config(state.project_id).config
     base = rules.decide(state, options, today=today)
     proposals = propose_adjustments(base, patterns) if patterns is not None else ()
     with component("confidence_gating"):
@@ -214,6 +191,7 @@ def _execute(
     decision: Decision,
     options: OrchestrationOptions,
     *,
+    team: Sequence[str],
     today: date,
 ) -> Execution:
     """Carry the decision out (close, heal, open); a dry run only describes each step."""
@@ -225,19 +203,19 @@ def _execute(
         cronjob_name=active.schedule_name if active else None,
     )
     if base.close_sprint_id is not None:
-        _close(project, base.close_sprint_id, progress)
+        _close(project, base.close_sprint_id, progress, team_size=len(team))
     if base.heal_schedule and active is not None:
         _heal(project, active.sprint_id, options.schedule, progress)
-    if base.create_new_sprint and base.new_sprint_number is not None:
-        _open(project, base.new_sprint_number, decision, options, progress, today=today)
+    if base.create_new_sprint:
+        _open(project, decision, options, progress, team=team, today=today)
     return progress.freeze()
 
 
-def _close(project: Project, sprint_id: str, progress: _Progress) -> None:
+def _close(project: Project, sprint_id: str, progress: _Progress, *, team_size: int) -> None:
     if progress.dry_run:
         detail = "returning its pending tasks to the backlog"
     else:
-        closed = sprints.close_sprint(project=project, sprint_id=sprint_id)
+        closed = sprints.close_sprint(project=project, sprint_id=sprint_id, team_size=team_size)
         detail = f"{closed.completed}/{closed.total} tasks completed, status {closed.status}"
     progress.report(f"Closed sprint {sprint_id} ({detail})", f"close sprint {sprint_id} ({detail})")
     progress.sprint_id = progress.cronjob_name = None
@@ -253,14 +231,16 @@ def _heal(project: Project, sprint_id: str, cron: str, progress: _Progress) -> N
 
 def _open(
     project: Project,
-    number: int,
     decision: Decision,
     options: OrchestrationOptions,
     progress: _Progress,
     *,
+    team: Sequence[str],
     today: date,
 ) -> None:
-    sprint_id = rules.sprint_identifier(project.pk, number)
+    number, sprint_id = decision.base.new_sprint_number, decision.base.new_sprint_id
+    if number is None or sprint_id is None:
+        return
     create_schedule = decision.base.create_schedule
     if progress.dry_run:
         assigned = decision.tasks_to_assign
@@ -274,6 +254,8 @@ def _open(
             decision_source=decision.decision_source,
             cron_schedule=options.schedule if create_schedule else None,
             today=today,
+            sprint_id=sprint_id,
+            team=team,
         )
         assigned = len(opened.assigned_task_ids)
         progress.cronjob_name = opened.schedule_name

@@ -7,9 +7,10 @@ from perfmetrics.measure import component
 from .. import selectors
 from ..engine import patterns
 from ..engine.values import PatternAnalysis
+from ..metric_names import PATTERN_ANALYSIS
 
 
-@component("full_pattern_analysis")
+@component(PATTERN_ANALYSIS)
 def analyze_patterns(project_id: str, *, team_size: int) -> PatternAnalysis:
     """Similar projects, velocity trend, success indicators, insights and data quality.
 

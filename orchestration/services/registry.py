@@ -1,4 +1,4 @@
-"""Registering the data orchestration works on (DOMAIN §3.7): projects, employees,
+"""Registering the data orchestration works on (docs/design.md §3.7): projects, employees,
 memberships, backlog tasks, holidays and PTO.
 
 Every function runs in its own ``transaction.atomic`` (a savepoint inside a caller's
@@ -118,7 +118,8 @@ def delete_project(*, project_id: str) -> None:
     with transaction.atomic():
         project = selectors.get_project(project_id, lock=True)
         active = (
-            Sprint.objects.filter(project=project, status=SprintStatus.IN_PROGRESS)
+            Sprint.objects.in_progress()
+            .filter(project=project)
             .values_list("sprint_id", flat=True)
             .first()
         )

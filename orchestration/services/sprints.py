@@ -7,6 +7,7 @@ statements however many tasks a sprint holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from itertools import cycle
@@ -49,9 +50,12 @@ class OpenedSprint:
     schedule_name: str | None
 
 
-def close_sprint(*, project: Project, sprint_id: str) -> ClosedSprint:
+def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = None) -> ClosedSprint:
     """Close a sprint: snapshot its tasks, return incomplete ones to the backlog,
     write the retrospective, deactivate its schedule and refresh the history features.
+
+    ``team_size`` is the size of the team the caller already read under the project
+    lock; without it the team is counted here.
     """
     tasks = list(
         Task.objects.filter(sprint_id=sprint_id).values_list(
@@ -96,7 +100,7 @@ def close_sprint(*, project: Project, sprint_id: str) -> ClosedSprint:
     DailyScrumSchedule.objects.filter(sprint_id=sprint_id, is_active=True).update(
         is_active=False, deactivated_at=now
     )
-    refresh_history_features(project.pk)
+    refresh_history_features(project.pk, team_size=team_size)
     return ClosedSprint(
         sprint_id=sprint_id, status=status, total=len(tasks), completed=len(completed)
     )
@@ -121,12 +125,15 @@ def _write_retrospective(
     )
 
 
-def refresh_history_features(project_id: str) -> None:
-    """Recompute one project's history features from its closed sprints (an upsert)."""
+def refresh_history_features(project_id: str, *, team_size: int | None = None) -> None:
+    """Recompute one project's history features from its closed sprints (an upsert).
+
+    ``team_size`` None counts the project's team here.
+    """
+    if team_size is None:
+        team_size = len(selectors.team_member_ids(project_id))
     features = patterns.compute_features(
-        project_id=project_id,
-        team_size=len(selectors.team_member_ids(project_id)),
-        outcomes=selectors.sprint_outcomes(project_id),
+        project_id=project_id, team_size=team_size, outcomes=selectors.sprint_outcomes(project_id)
     )
     if features is None:
         return
@@ -147,13 +154,19 @@ def open_sprint(
     decision_source: DecisionMode,
     cron_schedule: str | None,
     today: date,
+    sprint_id: str | None = None,
+    team: Sequence[str] | None = None,
 ) -> OpenedSprint:
     """Open sprint ``number`` and assign the ``tasks_to_assign`` oldest unassigned tasks.
 
-    Each task keeps its assignee or gets the next team member, round-robin by id.
+    Each task keeps its assignee or gets the next member of ``team``, round-robin by id.
     ``cron_schedule`` None opens the sprint without a daily-scrum schedule.
+    Orchestration passes the ``sprint_id`` its decision named and the ``team`` it read
+    under the project lock; a caller without them leaves them out and they are derived
+    here (the id from ``number``, the team with one more query).
     """
-    sprint_id = sprint_identifier(project.pk, number)
+    if sprint_id is None:
+        sprint_id = sprint_identifier(project.pk, number)
     sprint = Sprint.objects.create(
         sprint_id=sprint_id,
         project=project,
@@ -167,20 +180,25 @@ def open_sprint(
     Project.objects.filter(pk=project.pk).update(
         sprint_count=number, status=ProjectStatus.IN_PROGRESS, updated_at=timezone.now()
     )
-    assigned = _assign_tasks(project, sprint, tasks_to_assign)
+    assigned = _assign_tasks(project, sprint, tasks_to_assign, team=team)
     name = create_schedule(sprint, cron_schedule) if cron_schedule is not None else None
     return OpenedSprint(sprint_id=sprint_id, assigned_task_ids=assigned, schedule_name=name)
 
 
-def _assign_tasks(project: Project, sprint: Sprint, count: int) -> tuple[str, ...]:
+def _assign_tasks(
+    project: Project, sprint: Sprint, count: int, *, team: Sequence[str] | None
+) -> tuple[str, ...]:
     if count == 0:
         return ()
     tasks = list(
-        Task.objects.filter(project=project, status=TaskStatus.UNASSIGNED, sprint__isnull=True)
+        Task.objects.unassigned()
+        .filter(project=project)
         .order_by("created_at", "task_id")
         .select_for_update()[:count]
     )
-    members = cycle(selectors.team_member_ids(project.pk) or [None])
+    if team is None:
+        team = selectors.team_member_ids(project.pk)
+    members = cycle(team or [None])
     now = timezone.now()
     for task in tasks:
         task.updated_at = now

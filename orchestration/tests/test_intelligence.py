@@ -28,6 +28,7 @@ def base(tasks: int = 10, weeks: int = 2, available: int = 20, create: bool = Tr
         closure_reason=None,
         create_new_sprint=create,
         new_sprint_number=1 if create else None,
+        new_sprint_id="P-S01" if create else None,
         tasks_to_assign=tasks,
         sprint_duration_weeks=weeks,
         available_tasks=available,

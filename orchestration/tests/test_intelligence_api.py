@@ -1,6 +1,6 @@
 """The read-only pattern views: insights, similar projects, velocity trends, data quality.
 
-Expected values are worked out by hand from DOMAIN §4 for the history each test builds.
+Expected values are worked out by hand from docs/design.md §4 for the history each test builds.
 """
 
 from __future__ import annotations

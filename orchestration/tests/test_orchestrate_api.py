@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from unittest import mock
 
@@ -8,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from conftest import add_closed_sprints, add_tasks, make_project
-from orchestration.engine.values import OrchestrationOptions
 from orchestration.models import (
     PTO,
     DailyScrumSchedule,
@@ -24,8 +22,6 @@ from orchestration.models import (
     Task,
     TaskStatus,
 )
-from orchestration.serializers.orchestrate import PerformanceMetricsSerializer
-from orchestration.services.orchestrate import orchestrate_project
 from perfmetrics.models import Component, Run
 
 URL = "/orchestrate/project/{}"
@@ -526,17 +522,50 @@ def test_sprint_numbers_keep_counting_past_99(api_client):
     assert Sprint.objects.get().number == 100
 
 
-def test_the_hand_built_performance_metrics_equal_the_declared_serializer(api_client):
+def test_the_response_verdict_and_the_stored_breached_flag_are_one_judgement(api_client, settings):
+    make_project(backlog=5)
+    add_closed_sprints(make_project("PEER-1"), [(5, 5)] * 3)
+    # A target no pattern analysis can meet: the run breaches through that component only.
+    settings.PERFMETRICS = {**settings.PERFMETRICS, "COMPONENT_MS": {"full_pattern_analysis": 1e-9}}
+
+    body = orchestrate(api_client, dry_run=True).json()
+
+    verdict = body["performance_metrics"]["performance_threshold_met"]
+    assert verdict["pattern_analysis_under_1000ms"] is False
+    assert verdict["total_under_2000ms"] is True
+    assert verdict["thresholds_met"] is False
+    assert verdict["targets"]["pattern_analysis_ms"] == 1e-9
+    assert Run.objects.get(pk=body["run_id"]).breached is True
+
+
+def test_a_threshold_added_in_settings_alone_decides_the_verdict(api_client, settings):
+    make_project(backlog=5)
+    settings.PERFMETRICS = {
+        **settings.PERFMETRICS,
+        "COMPONENT_MS": {**settings.PERFMETRICS["COMPONENT_MS"], "action_execution": 1e-9},
+    }
+
+    body = orchestrate(api_client, dry_run=True).json()
+
+    verdict = body["performance_metrics"]["performance_threshold_met"]
+    assert verdict["total_under_2000ms"] is True
+    assert verdict["pattern_analysis_under_1000ms"] is True
+    assert verdict["thresholds_met"] is False
+    assert Run.objects.get(pk=body["run_id"]).breached is True
+
+
+def test_the_performance_metrics_summaries_speak_the_metrics_endpoints_vocabulary(api_client):
     make_project(backlog=5)
     add_closed_sprints(make_project("PEER-1"), [(5, 5)] * 3)
     orchestrate(api_client, dry_run=True)
-    outcome = orchestrate_project(project_id="TEST-001", options=OrchestrationOptions(dry_run=True))
-    serializer = PerformanceMetricsSerializer()
-    performance = outcome.performance
-    assert performance is not None
 
-    fast = serializer.to_representation(performance)
+    body = orchestrate(api_client, dry_run=True).json()
+    metrics = api_client.get("/orchestrate/intelligence/performance/metrics/TEST-001").json()
 
-    assert fast == serializer.declared_representation(performance)
-    assert fast["pattern_analysis"]["total_calls"] == 2
-    assert json.loads(json.dumps(fast)) == fast
+    summary = body["performance_metrics"]["pattern_analysis"]
+    assert summary["total_calls"] == 2
+    assert summary.keys() == metrics["component_metrics"]["full_pattern_analysis"].keys()
+    assert (
+        body["performance_metrics"]["total_orchestration"].keys()
+        == metrics["component_metrics"]["total_orchestration"].keys()
+    )

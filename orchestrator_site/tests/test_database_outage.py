@@ -1,4 +1,4 @@
-"""gunicorn while its database is down, unreachable, and back (DOMAIN §6, docs/operations.md).
+"""gunicorn with its database down, unreachable, and back (docs/design.md §6, docs/operations.md).
 
 These tests bound answer times, against the house rule, because failing fast is the
 behaviour under test: the bounds are the configured connect timeout plus a generous

@@ -49,8 +49,8 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('metric', 'component'), name='threshold_unique_metric')],
             },
         ),
-        # The DOMAIN §5 defaults, so the reporting views work before the first sync;
-        # every `migrate` then rewrites the table from settings (reporting.sync_thresholds).
+        # Default thresholds (docs/design.md §5), so the reporting views work before the first sync;
+        # every `migrate` then rewrites the table from settings (sql_reporting.sync_thresholds).
         migrations.RunSQL(
             sql="""
                 INSERT INTO perfmetrics_threshold (metric, component, target) VALUES

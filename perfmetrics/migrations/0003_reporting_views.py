@@ -148,7 +148,7 @@ CROSS JOIN LATERAL (
 """
 
 # One row per run and breached threshold; "breached" means actual >= target, the
-# same rule the service applies when it flags a run (perfmetrics.services.is_breached).
+# same rule the service applies when it flags a run (perfmetrics.analysis.judge_run).
 THRESHOLD_BREACHES = """
 CREATE VIEW perfmetrics_threshold_breaches AS
 SELECT r.id AS run_id, r.started_at, (r.started_at AT TIME ZONE 'UTC')::date AS day,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from perfmetrics.measure import ComponentResult, ResourceUsage, RunResult
 from perfmetrics.models import Run
 from perfmetrics.services import record_run
-
-MB = 1024 * 1024
+from perfmetrics.units import MB
+from perfmetrics.values import ComponentResult, ResourceUsage, RunResult
 
 
 def make_run(

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from perfmetrics.models import Component, Run
-
-MB = 1024 * 1024
+from perfmetrics.units import MB
 
 
 def make_run(

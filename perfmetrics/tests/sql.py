@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from perfmetrics.selectors import DurationStats
+from perfmetrics.values import DurationStats
 
 STAT_COLUMNS = (
     "success_rate",

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import pytest
 
 from perfmetrics.analysis import check_thresholds, recommend
-from perfmetrics.conf import Thresholds
-from perfmetrics.selectors import (
+from perfmetrics.values import (
     DurationStats,
     MemoryTrend,
     ResourceStats,
     Spread,
+    Thresholds,
     Window,
     WindowStatistics,
 )

@@ -6,11 +6,11 @@ import time
 import pytest
 from django.db import connection
 
-from perfmetrics.measure import Run, component, current_run
+from perfmetrics.measure import Measurement, component, current_measurement
 
 
 def test_components_nest_with_their_parent_and_depth():
-    with Run("job") as run, component("outer"):
+    with Measurement("job") as run, component("outer"):
         with component("inner"):
             pass
         with component("sibling"):
@@ -29,7 +29,7 @@ def test_components_nest_with_their_parent_and_depth():
 
 
 def test_a_failing_component_is_recorded_and_the_exception_propagates():
-    run = Run("job")
+    run = Measurement("job")
 
     def fail() -> None:
         with run:
@@ -57,8 +57,8 @@ def test_component_works_as_a_decorator_and_is_a_no_op_outside_a_run():
         return x * 2
 
     assert work(2) == 4
-    assert current_run() is None
-    with Run("job") as run:
+    assert current_measurement() is None
+    with Measurement("job") as run:
         assert work(3) == 6
         assert work(4) == 8
 
@@ -71,7 +71,7 @@ def test_concurrent_runs_in_threads_keep_their_own_components():
     barrier = threading.Barrier(2)
 
     def work(name: str) -> None:
-        with Run(name) as run:
+        with Measurement(name) as run:
             barrier.wait()
             with component(f"{name}-part"):
                 barrier.wait()
@@ -89,7 +89,7 @@ def test_concurrent_runs_in_threads_keep_their_own_components():
 
 @pytest.mark.django_db
 def test_database_queries_inside_the_run_are_counted():
-    with Run("job") as run, connection.cursor() as cursor:
+    with Measurement("job") as run, connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.execute("SELECT pg_sleep(0.01)")
 
@@ -99,7 +99,7 @@ def test_database_queries_inside_the_run_are_counted():
 
 
 def test_resources_and_overhead_are_captured():
-    with Run("job", project_id="P", source="cli", dry_run=True, labels={"k": "v"}) as run:
+    with Measurement("job", project_id="P", source="cli", dry_run=True, labels={"k": "v"}) as run:
         sum(i * i for i in range(10000))
         # The overhead is also spent outside the timed span; a body this long keeps
         # "overhead below duration" true even when the machine preempts the test.

@@ -23,8 +23,8 @@ def test_the_project_metrics_report_has_the_contract_keys_and_numbers(api_client
     assert body["window"]["minutes"] == 60
     assert body["runs_analyzed"] == 3
     assert body["total_execution_time_ms"] == 600
-    assert body["component_metrics"]["total_orchestration"]["p50_ms"] == 200
-    assert body["component_metrics"]["full_pattern_analysis"]["max_ms"] == 75
+    assert body["component_metrics"]["total_orchestration"]["p50_duration_ms"] == 200
+    assert body["component_metrics"]["full_pattern_analysis"]["max_duration_ms"] == 75
     assert body["resource_usage"]["memory_scope"] == "process"
     assert body["performance_thresholds"]["total_duration_p95_ms"] == {
         "description": "p95 of successful runs' total duration",

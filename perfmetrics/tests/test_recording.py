@@ -6,8 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import override_settings
 
-from perfmetrics.measure import Run as MeasuredRun
-from perfmetrics.measure import component
+from perfmetrics.measure import Measurement, component
 from perfmetrics.models import Run
 from perfmetrics.services import measured_transaction, record_run, reserve_run_id
 
@@ -18,8 +17,8 @@ class ClientMistakeError(Exception):
     pass
 
 
-def measured(components: int) -> MeasuredRun:
-    with MeasuredRun("job", project_id="P") as run:
+def measured(components: int) -> Measurement:
+    with Measurement("job", project_id="P") as run:
         for i in range(components):
             with component(f"part-{i}"):
                 pass
@@ -50,7 +49,7 @@ def test_recording_takes_one_statement_however_many_components(
 
 def test_labels_errors_and_unicode_are_stored_as_given():
     labels = {"label": "nightly:phase-1"}
-    with MeasuredRun("job", project_id="P", labels=labels) as run, component("zoë ✓"):
+    with Measurement("job", project_id="P", labels=labels) as run, component("zoë ✓"):
         pass
     assert run.result is not None
 
@@ -74,7 +73,7 @@ def test_the_work_and_its_run_commit_together():
     assert Group.objects.filter(name="written").exists()
 
 
-def write_then_fail(name: str, runs: list[MeasuredRun] | None = None) -> None:
+def write_then_fail(name: str, runs: list[Measurement] | None = None) -> None:
     with measured_transaction("job", project_id="P") as run, component("write"):
         if runs is not None:
             runs.append(run)
@@ -83,7 +82,7 @@ def write_then_fail(name: str, runs: list[MeasuredRun] | None = None) -> None:
 
 
 def test_a_failure_rolls_the_work_back_and_records_the_failed_run():
-    runs: list[MeasuredRun] = []
+    runs: list[Measurement] = []
 
     with pytest.raises(RuntimeError, match="boom"):
         write_then_fail("half-done", runs)

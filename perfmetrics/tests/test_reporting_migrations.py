@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from perfmetrics.reporting import REPORTING_VIEWS
+from perfmetrics.sql_reporting import REPORTING_VIEWS
 from perfmetrics.tests.conftest import make_run
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from perfmetrics.reporting import REPORTING_VIEWS, create_reporting_role
+from perfmetrics.sql_reporting import REPORTING_VIEWS, create_reporting_role
 from perfmetrics.tests.conftest import make_run
 from perfmetrics.tests.sql import connect_as
 
@@ -78,6 +78,23 @@ def test_the_command_can_run_twice_and_updates_the_password(role_name, monkeypat
         assert conn.execute("SELECT count(*) FROM perfmetrics_run_overview").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT 1 FROM perfmetrics_run")
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "detail"), [("0", ""), ("1", ""), ("2", "Role {name} on database 'default'")]
+)
+def test_the_outcome_goes_to_stdout_and_detail_to_stderr_from_verbosity_2(
+    role_name, monkeypatch, verbosity, detail
+):
+    monkeypatch.setenv("REPORTING_DB_USER", role_name)
+    monkeypatch.setenv("REPORTING_DB_PASSWORD", "a-password")
+    out, err = _Output(), _Output()
+
+    call_command("create_reporting_role", "-v", verbosity, stdout=out, stderr=err)
+
+    assert out.text.startswith(f"Created role {role_name}: SELECT on ")
+    assert err.text.startswith(detail.format(name=role_name))
+    assert bool(err.text) == bool(detail)
 
 
 def test_the_password_can_come_from_a_file(role_name, monkeypatch, tmp_path):

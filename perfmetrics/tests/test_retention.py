@@ -17,9 +17,10 @@ from perfmetrics.retention import (
     prune_runs,
     roll_up_day,
 )
-from perfmetrics.selectors import Window, window_statistics
+from perfmetrics.selectors import window_statistics
 from perfmetrics.tests.conftest import make_run
 from perfmetrics.tests.sql import STAT_COLUMNS, assert_row_matches, connect_as, fetch
+from perfmetrics.values import Window
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,8 @@
-"""Create or update the read-only reporting role (docs/sql-reporting.md)."""
+"""Create or update the read-only reporting role (docs/sql-reporting.md).
+
+The outcome goes to stdout, warnings to stderr; ``-v 2`` also states the role, database
+and statement timeout first, on stderr.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from perfmetrics.reporting import (
+from perfmetrics.sql_reporting import (
     DEFAULT_ROLE,
     DEFAULT_STATEMENT_TIMEOUT,
     ReportingRoleError,
@@ -49,6 +53,13 @@ class Command(BaseCommand):
         if not password:
             raise CommandError(
                 "Set REPORTING_DB_PASSWORD (or REPORTING_DB_PASSWORD_FILE) to the role's password."
+            )
+        if options["verbosity"] >= 2:
+            # Unstyled: Django styles stderr as an error on a terminal.
+            self.stderr.write(
+                f"Role {name} on database {options['database']!r}, statement_timeout "
+                f"{options['statement_timeout']}.",
+                style_func=lambda line: line,
             )
         try:
             report = create_reporting_role(
