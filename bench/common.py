@@ -1,5 +1,6 @@
 """Helpers shared by the benchmark scripts: bench databases, gunicorn servers, timed HTTP
-requests, percentiles and the tables they print.
+requests, percentiles (perfmetrics', PostgreSQL's ``percentile_cont``) and the tables
+they print.
 
 Every bench database lives next to the one ``DATABASE_URL`` names (same server). A
 database is marked with ``COMMENT ON DATABASE`` once it is fully built, so a later run
@@ -11,10 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import math
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,18 +26,35 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from orchestration.perftest.server import (
+    ServerProcess,
+    ServerStartError,
+    free_port,
+    running_gunicorn,
+)
+from perfmetrics import statistics
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = "orchestrator_site.settings"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Server:
+    """A benchmarked server: its label, the URL of its database, an API token and the
+    started gunicorn."""
+
     label: str
     url: str
-    port: int
     token: str
-    process: subprocess.Popen[bytes]
-    log: Path
+    gunicorn: ServerProcess
+
+    @property
+    def port(self) -> int:
+        return self.gunicorn.port
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.gunicorn.process
 
 
 def database_url(base_url: str, database: str) -> str:
@@ -127,28 +142,23 @@ def api_token(url: str) -> str:
     return manage(url, "shell", "-v", "0", "-c", code, capture=True).strip().splitlines()[-1]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(
+@contextmanager
+def serving(
     label: str,
     url: str,
     *,
     environment: Mapping[str, str] | None = None,
     settings: str | None = None,
-) -> Server:
-    """One gunicorn worker serving the real WSGI stack on the database at ``url``.
+) -> Iterator[Server]:
+    """One gunicorn worker serving the real WSGI stack on the database at ``url``, started
+    by the project's launcher (``orchestration.perftest.server``); stopped when the
+    block ends, however it ends.
 
     gunicorn reads the service's ``gunicorn.conf.py`` as in production, except that it
     runs one worker that is never recycled mid-measurement. Its output (one access-log
-    line per request) goes to ``Server.log``. ``environment`` overrides variables of the
+    line per request) goes to ``Server.gunicorn.log``. ``environment`` overrides variables of the
     server only (``PERFMETRICS_ENABLED``); ``settings`` replaces the settings module.
     """
-    port = free_port()
     server_environment = {
         **os.environ,
         "DATABASE_URL": url,
@@ -161,48 +171,21 @@ def start_server(
     server_environment.setdefault("SECRET_KEY", "bench-only-secret")
     if settings is not None:
         server_environment["DJANGO_SETTINGS_MODULE"] = settings
+    token = api_token(url)
+    port = free_port()
     log = Path(tempfile.gettempdir()) / f"bench-{label}-{port}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "orchestrator_site.wsgi",
-                "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning",
-            ],
-            cwd=ROOT,
-            env=server_environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(label, url, port, api_token(url), process, log)
-    wait_until_live(server)
-    return server
-
-
-def wait_until_live(server: Server, *, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"gunicorn for {server.label} exited early; see {server.log}")
-        try:
-            status, _ = request(server, "GET", "/health")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn for {server.label} did not answer /health; see {server.log}")
-
-
-@contextmanager
-def running(servers: list[Server]) -> Iterator[list[Server]]:
-    """Stop every server appended to ``servers`` when the block ends, however it ends."""
     try:
-        yield servers
-    finally:
-        for server in servers:
-            server.process.terminate()
-        for server in servers:
-            server.process.wait(timeout=30)
+        with running_gunicorn(
+            env=server_environment,
+            log=log,
+            port=port,
+            workers=1,
+            options=["--log-level=warning"],
+            ready_path="/health",
+        ) as gunicorn:
+            yield Server(label, url, token, gunicorn)
+    except ServerStartError as error:
+        raise SystemExit(f"gunicorn for {label}: {error}; see {log}") from None
 
 
 def request(server: Server, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
@@ -216,10 +199,14 @@ def request(server: Server, method: str, path: str, body: bytes | None = None) -
         connection.close()
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """perfmetrics' percentile of a non-empty sample: PostgreSQL's ``percentile_cont``
+    (linear interpolation between the closest ranks), as the API and perftest compute
+    theirs, so the figures compare."""
+    value = statistics.percentile(values, fraction)
+    if value is None:
+        raise ValueError("a percentile of no values")
+    return value
 
 
 def require_database_url() -> str:
@@ -279,9 +266,15 @@ def measure_rounds(
 
 def row_of(label: str, values: Sequence[float]) -> str:
     return (
-        f"  {label:<22}{len(values):>9}{statistics.median(values):>11.2f}"
-        f"{percentile(values, 0.95):>9.2f}{statistics.fmean(values):>10.2f}"
+        f"  {label:<22}{len(values):>9}{percentile(values, 0.5):>11.2f}"
+        f"{percentile(values, 0.95):>9.2f}{sum(values) / len(values):>10.2f}"
     )
 
 
-HEADER = f"  {'':<22}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'mean ms':>10}"
+# Above every latency table: the figures compare with the API's and perftest's.
+PERCENTILE_NOTE = (
+    "median, p95: PostgreSQL's percentile_cont, as the metrics API and perftest report"
+)
+HEADER = (
+    f"  {PERCENTILE_NOTE}\n  {'':<22}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'mean ms':>10}"
+)

@@ -13,20 +13,23 @@ One gunicorn server per database serves the real WSGI stack; after a warm-up the
 script sends ``--requests`` dry-run orchestrations of TEST-001 (pattern recognition
 on) to each, alternating the order every round so both share the machine's noise,
 and prints the median and p95 latency of each, their ratio (target <= 1.5), the SQL
-query count of one orchestration and where the server spent its time.
+query count of one orchestration and where the server spent its time. Medians and p95
+are PostgreSQL's ``percentile_cont`` (``perfmetrics.statistics.percentile``), as the
+metrics API and ``manage.py perftest`` compute them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import psycopg
 
 from bench.common import (
+    PERCENTILE_NOTE,
     Call,
     Sample,
     Server,
@@ -35,9 +38,8 @@ from bench.common import (
     percentile,
     prepare_database,
     require_database_url,
-    running,
     seed_marker,
-    start_server,
+    serving,
     warm_up,
 )
 
@@ -103,22 +105,22 @@ def server_side(url: str, run_ids: list[int]) -> tuple[list[int], float, dict[st
             [run_ids],
         ).fetchall()
     queries = sorted({int(q) for q, _ in runs})
-    return queries, statistics.median(d for _, d in runs), {n: float(m) for n, m in components}
+    median = percentile([d for _, d in runs], 0.5)
+    return queries, median, {n: float(m) for n, m in components}
 
 
 def report(servers: list[Server], samples: dict[str, list[Sample]]) -> float:
     """Print the figures; return the ratio of the medians (large / small)."""
     medians: dict[str, float] = {}
-    print(
-        f"\n{'history':<8}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'server ms':>11}  queries"
-    )
+    print(f"\n{PERCENTILE_NOTE}")
+    print(f"{'history':<8}{'requests':>9}{'median ms':>11}{'p95 ms':>9}{'server ms':>11}  queries")
     details = {}
     for server in servers:
         label = server.label
         latencies = [s.milliseconds for s in samples[label]]
         run_ids = [int(str(s.body["run_id"])) for s in samples[label]]
         queries, server_ms, components = server_side(server.url, run_ids)
-        medians[label] = statistics.median(latencies)
+        medians[label] = percentile(latencies, 0.5)
         details[label] = components
         print(
             f"{label:<8}{len(latencies):>9}{medians[label]:>11.2f}"
@@ -157,10 +159,11 @@ def main(argv: list[str]) -> int:
         Dataset("large", "orchestrator_bench_large", arguments.large_projects, arguments.sprints),
     ]
     urls = [prepare(base_url, d, reseed=arguments.reseed) for d in datasets]
-    servers: list[Server] = []
-    with running(servers):
-        for dataset, url in zip(datasets, urls, strict=True):
-            servers.append(start_server(dataset.label, url))
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(serving(dataset.label, url))
+            for dataset, url in zip(datasets, urls, strict=True)
+        ]
         samples = measure(servers, requests=arguments.requests, warmup=arguments.warmup)
     ratio = report(servers, samples)
     return 1 if arguments.check and ratio > TARGET_RATIO else 0

@@ -23,7 +23,9 @@ size
     and TOAST, divided by the runs, and the split (target <= 2 KB).
 
 Databases are created next to the one DATABASE_URL names and reused while the parameters
-and the generating code are unchanged (``--reseed`` rebuilds them).
+and the generating code are unchanged (``--reseed`` rebuilds them). Medians and p95s are
+PostgreSQL's ``percentile_cont`` (``perfmetrics.statistics.percentile``), as the metrics
+API and ``manage.py perftest`` compute them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import psutil
@@ -19,11 +19,11 @@ from bench.common import (
     Server,
     manage,
     measure_rounds,
+    percentile,
     prepare_database,
     row_of,
-    running,
     seed_marker,
-    start_server,
+    serving,
     warm_up,
 )
 
@@ -145,15 +145,15 @@ def report_overhead(url: str, measured: OverheadSamples) -> None:
     print(f"{HEADER}{'worker CPU ms':>15}")
     for label, values in latencies.items():
         print(f"{row_of(label, values)}{measured.cpu_ms[label]:>15.2f}")
-    medians = {label: statistics.median(values) for label, values in latencies.items()}
+    medians = {label: percentile(values, 0.5) for label, values in latencies.items()}
     ours, silk = medians["perfmetrics"] - medians["off"], medians["silk"] - medians["off"]
     print(f"\n  medians: perfmetrics - off = {ours:+.2f} ms, silk - off = {silk:+.2f} ms")
     ratio = ours / silk if silk else float("inf")
     verdict = "met" if ratio <= TARGET_OVERHEAD_RATIO else "MISSED"
     print(f"  ratio (ours - off) / (silk - off) = {ratio:.3f} (target <= 0.10: {verdict})")
     paired = {
-        label: statistics.median(
-            a - b for a, b in zip(latencies[label], latencies["off"], strict=True)
+        label: percentile(
+            [a - b for a, b in zip(latencies[label], latencies["off"], strict=True)], 0.5
         )
         for label in ("perfmetrics", "silk")
     }
@@ -213,16 +213,20 @@ def report_statements(url: str) -> None:
 
 def run_overhead(base_url: str, arguments: argparse.Namespace) -> None:
     url = prepare_overhead_database(base_url, reseed=arguments.reseed)
-    servers: list[Server] = []
-    with running(servers):
-        servers.append(start_server("off", url, environment={"PERFMETRICS_ENABLED": "false"}))
-        servers.append(
-            start_server("perfmetrics", url, environment={"PERFMETRICS_ENABLED": "true"})
-        )
-        servers.append(
-            start_server(
-                "silk", url, environment={"PERFMETRICS_ENABLED": "false"}, settings=SILK_SETTINGS
-            )
-        )
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(serving("off", url, environment={"PERFMETRICS_ENABLED": "false"})),
+            stack.enter_context(
+                serving("perfmetrics", url, environment={"PERFMETRICS_ENABLED": "true"})
+            ),
+            stack.enter_context(
+                serving(
+                    "silk",
+                    url,
+                    environment={"PERFMETRICS_ENABLED": "false"},
+                    settings=SILK_SETTINGS,
+                )
+            ),
+        ]
         samples = measure_overhead(servers, requests=arguments.requests, warmup=arguments.warmup)
     report_overhead(url, samples)

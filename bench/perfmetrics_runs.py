@@ -4,7 +4,7 @@ generated runs (``bench/generated_runs.py``)."""
 from __future__ import annotations
 
 import argparse
-import statistics
+from contextlib import ExitStack
 
 import psycopg
 
@@ -16,10 +16,10 @@ from bench.common import (
     Server,
     manage,
     measure_rounds,
+    percentile,
     prepare_database,
     row_of,
-    running,
-    start_server,
+    serving,
     warm_up,
 )
 
@@ -83,7 +83,7 @@ def report_metrics(samples: dict[tuple[str, str], list[Sample]]) -> dict[str, fl
             analyzed = sorted({int(str(s.body["runs_analyzed"])) for s in samples[scope, label]})
             print(row_of(f"{scope} {label} runs={analyzed}", values))
         small, large = (
-            statistics.median(s.milliseconds for s in samples[scope, k]) for k in RUN_DATABASES
+            percentile([s.milliseconds for s in samples[scope, k]], 0.5) for k in RUN_DATABASES
         )
         ratios[scope] = large / small
         bodies = [comparable(samples[scope, label][-1].body) for label in RUN_DATABASES]
@@ -99,7 +99,8 @@ def report_metrics(samples: dict[tuple[str, str], list[Sample]]) -> dict[str, fl
 EXPLAIN_CODE = """
 from django.db import connection
 from perfmetrics import conf
-from perfmetrics.selectors import Window, window_statistics
+from perfmetrics.selectors import window_statistics
+from perfmetrics.values import Window
 captured = []
 def capture(execute, sql, params, many, context):
     captured.append((sql, params))
@@ -130,10 +131,8 @@ def run_metrics(base_url: str, arguments: argparse.Namespace) -> None:
     for label, url in urls.items():
         shift = generated_runs.shift_windows(url, window_runs=WINDOW_RUNS)
         print(f"{label}: window runs moved by {shift} to end a minute ago")
-    servers: list[Server] = []
-    with running(servers):
-        for label, url in urls.items():
-            servers.append(start_server(label, url))
+    with ExitStack() as stack:
+        servers = [stack.enter_context(serving(label, url)) for label, url in urls.items()]
         samples = measure_metrics(servers, requests=arguments.requests, warmup=arguments.warmup)
     ratios = report_metrics(samples)
     if arguments.explain or max(ratios.values()) > TARGET_METRICS_RATIO:

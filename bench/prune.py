@@ -19,7 +19,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -161,28 +160,26 @@ def orchestrate_loop(stop: Any, results: Any, url: str) -> None:
     results.put(samples)
 
 
-def percentile(ordered: list[float], p: float) -> float | None:
-    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
-    if not ordered:
-        return None
-    position = p * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 1)
+def rounded_percentile(values: list[float], fraction: float, digits: int) -> float | None:
+    """perfmetrics' percentile (PostgreSQL's percentile_cont), rounded for the report."""
+    from perfmetrics.statistics import percentile
+
+    value = percentile(values, fraction)
+    return None if value is None else round(value, digits)
 
 
 def latency(samples: list[tuple[float, float, bool]], start: float, end: float) -> Latency:
     """Calls that started in [start, end): counts, throughput, latency of the successful ones."""
     chosen = [s for s in samples if start <= s[0] < end]
-    values = sorted(s[1] for s in chosen if s[2])
+    values = [s[1] for s in chosen if s[2]]
     return Latency(
         calls=len(chosen),
         errors=sum(1 for s in chosen if not s[2]),
         per_second=round(len(chosen) / (end - start), 2) if end > start else 0.0,
-        p50_ms=percentile(values, 0.5),
-        p95_ms=percentile(values, 0.95),
-        p99_ms=percentile(values, 0.99),
-        max_ms=round(values[-1], 1) if values else None,
+        p50_ms=rounded_percentile(values, 0.5, 1),
+        p95_ms=rounded_percentile(values, 0.95, 1),
+        p99_ms=rounded_percentile(values, 0.99, 1),
+        max_ms=round(max(values), 1) if values else None,
     )
 
 
@@ -216,7 +213,7 @@ def run_prune(batch_size: int) -> dict[str, Any]:
         "components_deleted": result.deleted.components,
         "batches": result.deleted.batches,
         "delete_seconds": round(sum(batches), 1),
-        "batch_median_seconds": round(statistics.median(batches), 3) if batches else None,
+        "batch_median_seconds": rounded_percentile(batches, 0.5, 3),
         "batch_max_seconds": round(max(batches, default=0), 3),
         "runs_per_second": round(result.deleted.runs / total) if total else None,
     }

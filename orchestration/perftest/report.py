@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from perfmetrics.values import DurationStats
+
 from .values import (
     ALL_PHASES,
     Check,
-    ComponentStats,
     MetricChange,
     PhaseMetrics,
     PhaseSummary,
@@ -68,13 +69,13 @@ def server_table(server: Sequence[ServerStats]) -> str:
                 *[""] * 7,
             ]
         )
-        rows += [_component_row(component) for component in stats.components]
+        rows += [_component_row(name, durations) for name, durations in stats.by_name().items()]
     return render_table(headers, rows)
 
 
-def _component_row(stats: ComponentStats) -> list[str]:
+def _component_row(name: str, stats: DurationStats) -> list[str]:
     return [
-        f"  {stats.name}",
+        f"  {name}",
         str(stats.count),
         str(stats.successful),
         fmt(stats.avg_ms),
@@ -163,9 +164,16 @@ def report_to_json(report: Report) -> dict[str, Any]:
 
 
 def _server_json(stats: ServerStats) -> dict[str, Any]:
-    data = asdict(stats)
-    data["components"] = {c.name: asdict(c) for c in stats.components}
-    return data
+    """The keys of earlier reports; each component holds perfmetrics' statistics."""
+    return {
+        "phase": stats.phase,
+        "runs": stats.runs,
+        "successful_runs": stats.successful_runs,
+        "memory_increase_p95_mb": stats.memory_increase_p95_mb,
+        "components": {
+            name: {"name": name, **asdict(durations)} for name, durations in stats.by_name().items()
+        },
+    }
 
 
 def metrics_from_json(data: Any) -> dict[str, PhaseMetrics]:

@@ -10,23 +10,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from perfmetrics.models import Component, Run, Source
+from perfmetrics.models import Run, Source
+from perfmetrics.selectors import component_statistics, run_statistics
+from perfmetrics.values import Window
 
 from ..models import PerftestBaseline, Project
 from ..serializers.run_tags import LABEL_KEY
 from .errors import PerftestError
 from .report import metrics_from_json
-from .stats import summarize_server
-from .values import (
-    ALL_PHASES,
-    ORCHESTRATION_PHASES,
-    ComponentRow,
-    PhaseMetrics,
-    RunRow,
-    ServerStats,
-)
+from .values import ALL_PHASES, ORCHESTRATION_PHASES, PhaseMetrics, ServerStats
 
 PERFTEST_USERNAME = "perftest"
 # Runs are stamped with the server's clock: look this much further back than our start.
@@ -74,34 +69,32 @@ def require_unused_label(label: str, *, now: datetime) -> None:
 
 
 def collect_server_stats(label: str, *, since: datetime) -> tuple[ServerStats, ...]:
-    """Statistics of the runs labelled ``<label>:<phase>`` per orchestration phase, then
-    over all of them. Two queries."""
-    prefix = f"{label}:"
-    runs = labelled_runs(label, since=since)
-    run_rows = [
-        RunRow(
-            run_id=pk,
-            phase=str(labels[LABEL_KEY])[len(prefix) :],
-            duration_ms=duration,
-            success=success,
-            rss_delta_bytes=after - before,
-        )
-        for pk, labels, duration, success, before, after in runs.values_list(
-            "id", "labels", "duration_ms", "success", "rss_before_bytes", "rss_after_bytes"
-        )
-    ]
-    component_rows = [
-        ComponentRow(run_id=run_id, name=name, duration_ms=duration, success=success)
-        for run_id, name, duration, success in Component.objects.filter(run__in=runs).values_list(
-            "run_id", "name", "duration_ms", "success"
-        )
-    ]
-    measured = [row for row in run_rows if row.phase in ORCHESTRATION_PHASES]
-    per_phase = (
-        summarize_server(phase.value, [r for r in measured if r.phase == phase], component_rows)
-        for phase in ORCHESTRATION_PHASES
+    """perfmetrics' window statistics of the runs labelled ``<label>:<phase>`` per
+    orchestration phase, then over all of them. Two queries per window."""
+    phases = {phase.value: (f"{label}:{phase.value}",) for phase in ORCHESTRATION_PHASES}
+    every = tuple(value for values in phases.values() for value in values)
+    return tuple(
+        server_stats(name, label_values, since=since)
+        for name, label_values in [*phases.items(), (ALL_PHASES, every)]
     )
-    return (*per_phase, summarize_server(ALL_PHASES, measured, component_rows))
+
+
+def server_stats(phase: str, label_values: tuple[str, ...], *, since: datetime) -> ServerStats:
+    """The perftest runs started after ``since`` whose label is one of ``label_values``."""
+    window = Window(
+        minutes=None,
+        source=Source.PERFTEST.value,
+        labels={LABEL_KEY: label_values},
+        since=since,
+    )
+    now = timezone.now()
+    total, resources = run_statistics(window, now=now)
+    return ServerStats(
+        phase=phase,
+        total=total,
+        components=component_statistics(window, now=now),
+        memory_increase_p95_mb=resources.memory_increase_mb.p95,
+    )
 
 
 def load_baseline(name: str) -> dict[str, PhaseMetrics]:

@@ -1,4 +1,5 @@
-"""Pure checks of a test run: DOMAIN §5 thresholds, no degradation, baseline regressions.
+"""Pure checks of a test run: the thresholds of docs/design.md §5, no degradation under
+concurrency, baseline regressions.
 
 Threshold boundaries use the same predicates as the metrics endpoint
 (``perfmetrics.analysis.is_below`` / ``is_above``), so a value passes here exactly
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from perfmetrics.analysis import is_above, is_below
-from perfmetrics.conf import Thresholds
+from perfmetrics.values import Thresholds
 
 from .values import (
     ORCHESTRATION_PHASES,

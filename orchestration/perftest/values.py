@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from perfmetrics.values import DurationStats
 
 
 class Phase(StrEnum):
@@ -76,48 +79,32 @@ class PhaseSummary:
 
 
 @dataclass(frozen=True)
-class ComponentStats:
-    """Server-side durations of one component (latency over successful executions)."""
-
-    name: str
-    count: int
-    successful: int
-    avg_ms: float | None
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    max_ms: float | None
-
-
-@dataclass(frozen=True)
 class ServerStats:
-    """The recorded runs of one phase (or of all of them): ``total_orchestration`` first."""
+    """perfmetrics' statistics of the recorded runs of one phase (or of all of them).
+
+    ``total`` is the runs' own duration, reported as ``total_orchestration``;
+    ``components`` holds each component's, by name.
+    """
 
     phase: str
-    runs: int
-    successful_runs: int
+    total: DurationStats
+    components: Mapping[str, DurationStats]
     memory_increase_p95_mb: float | None
-    components: tuple[ComponentStats, ...]
 
-    def component(self, name: str) -> ComponentStats | None:
-        return next((c for c in self.components if c.name == name), None)
+    @property
+    def runs(self) -> int:
+        return self.total.count
 
+    @property
+    def successful_runs(self) -> int:
+        return self.total.successful
 
-@dataclass(frozen=True)
-class RunRow:
-    run_id: int
-    phase: str
-    duration_ms: float
-    success: bool
-    rss_delta_bytes: int
+    def component(self, name: str) -> DurationStats | None:
+        return self.total if name == TOTAL else self.components.get(name)
 
-
-@dataclass(frozen=True)
-class ComponentRow:
-    run_id: int
-    name: str
-    duration_ms: float
-    success: bool
+    def by_name(self) -> dict[str, DurationStats]:
+        """``total_orchestration`` first, then the components by name."""
+        return {TOTAL: self.total, **dict(sorted(self.components.items()))}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ under load, and while the database restarts. Each prints its figures.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from orchestrator_site.tests.live_servers import (
     temporary_postgres,
 )
 from perfmetrics.models import Component, Run
+from perfmetrics.statistics import percentile
 
 pytestmark = pytest.mark.soak
 
@@ -51,12 +51,6 @@ def server(transactional_db: None, tmp_path: Path) -> Iterator[Gunicorn]:
 def token(transactional_db: None) -> str:
     user = get_user_model().objects.create_user("soak-client")
     return str(Token.objects.create(user=user).key)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, round(share * len(ordered)) - 1)]
 
 
 class ConnectionSampler(threading.Thread):
@@ -160,10 +154,10 @@ def test_200_concurrent_orchestrations_of_one_project_open_one_sprint_and_record
             f"{WORKERS} workers x {THREADS} threads: {CALLERS / wall:.1f} req/s over "
             f"{wall:.2f} s; client latency p50 {percentile(latencies, 0.5):.0f} ms, "
             f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms; "
-            f"server total_orchestration p50 {statistics.median(server_ms):.0f} ms, "
+            f"server total_orchestration p50 {percentile(server_ms, 0.5):.0f} ms, "
             f"p95 {percentile(server_ms, 0.95):.0f} ms (lock wait included), after the "
-            f"lock p50 {statistics.median(holding_ms):.0f} ms, run CPU p50 "
-            f"{statistics.median(cpu_ms):.0f} ms; peak "
+            f"lock p50 {percentile(holding_ms, 0.5):.0f} ms, run CPU p50 "
+            f"{percentile(cpu_ms, 0.5):.0f} ms; peak "
             f"{sampler.peak} worker connections, {sampler.peak_waiting_for_lock} waiting "
             "for the project lock"
         )

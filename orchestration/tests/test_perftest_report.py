@@ -18,13 +18,13 @@ from orchestration.perftest.report import (
 )
 from orchestration.perftest.values import (
     Check,
-    ComponentStats,
     LatencySummary,
     MetricChange,
     PhaseSummary,
     Report,
     ServerStats,
 )
+from orchestration.tests.perftest_builders import durations
 
 
 def make_report(*, checks=None, comparison=()):
@@ -47,7 +47,8 @@ def make_report(*, checks=None, comparison=()):
             ("concurrent", 5, 20.0),
         ]
     )
-    total = ComponentStats("total_orchestration", 20, 20, 5.0, 5.0, 9.0, 9.5, 10.0)
+    total = durations(9.0, count=20, avg=5.0, p50=5.0, p99=9.5, high=10.0)
+    analysis = durations(4.0, count=20)
     return Report(
         label="pt-1",
         project_id="TEST-001",
@@ -60,7 +61,7 @@ def make_report(*, checks=None, comparison=()):
         started_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
         finished_at=datetime(2026, 11, 30, 10, 1, tzinfo=UTC),
         phases=phases,
-        server=(ServerStats("all", 20, 20, 0.5, (total,)),),
+        server=(ServerStats("all", total, {"project_analysis": analysis}, 0.5),),
         checks=checks if checks is not None else (Check("a.check", True, 1.0, 0.95, "fine"),),
         compared_with="v1" if comparison else None,
         comparison=comparison,
@@ -83,7 +84,19 @@ def test_the_report_shows_every_phase_the_server_statistics_and_the_verdict():
 
     for phase in ("baseline", "pattern_recognition", "metrics_endpoint", "concurrent"):
         assert phase in text
-    assert "total_orchestration" in text
+    server = text[text.index("Server-side statistics") :].splitlines()
+    assert server[3].startswith("all (20 runs, memory +0.5 MB p95)")
+    assert server[4].split() == [
+        "total_orchestration",
+        "20",
+        "20",
+        "5.0",
+        "5.0",
+        "9.0",
+        "9.5",
+        "10.0",
+    ]
+    assert server[5].split()[:3] == ["project_analysis", "20", "20"]
     assert text.splitlines()[-1] == "PASSED: all 1 checks passed."
 
 
@@ -122,7 +135,19 @@ def test_the_json_report_is_keyed_by_phase_and_reads_back_as_baseline_metrics():
         "metrics_endpoint",
         "concurrent",
     }
-    assert data["server"]["all"]["components"]["total_orchestration"]["p95_ms"] == 9.0
+    server = data["server"]["all"]
+    assert list(server) == [
+        "phase",
+        "runs",
+        "successful_runs",
+        "memory_increase_p95_mb",
+        "components",
+    ]
+    assert (server["runs"], server["successful_runs"]) == (20, 20)
+    assert list(server["components"]) == ["total_orchestration", "project_analysis"]
+    total = server["components"]["total_orchestration"]
+    assert set(total) >= {"name", "count", "successful", "avg_ms", "p50_ms", "p99_ms", "max_ms"}
+    assert (total["name"], total["p95_ms"], total["max_ms"]) == ("total_orchestration", 9.0, 10.0)
     assert data["passed"] is True
     assert data["failed_checks"] == []
     assert metrics_from_json(data) == metrics_of(report.phases)

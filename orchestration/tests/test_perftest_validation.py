@@ -12,13 +12,13 @@ from orchestration.perftest.validation import (
     regression_checks,
 )
 from orchestration.perftest.values import (
-    ComponentStats,
     LatencySummary,
     PhaseMetrics,
     PhaseSummary,
     ServerStats,
 )
-from perfmetrics.conf import Thresholds
+from orchestration.tests.perftest_builders import durations
+from perfmetrics.values import Thresholds
 
 THRESHOLDS = Thresholds(
     total_ms=2000.0,
@@ -41,15 +41,14 @@ def phase(name="pattern_recognition", *, p95=100.0, rps=10.0, requests=20, error
     )
 
 
-def component(name, p95):
-    return ComponentStats(name, 10, 10, p95, p95, p95, p95, p95)
-
-
 def server(*, total=100.0, pattern=50.0, memory=1.0, successful=60):
-    components = [component("total_orchestration", total)]
-    if pattern is not None:
-        components.append(component("full_pattern_analysis", pattern))
-    return ServerStats("all", successful, successful, memory, tuple(components))
+    components = {} if pattern is None else {"full_pattern_analysis": durations(pattern)}
+    return ServerStats(
+        phase="all",
+        total=durations(total, count=successful),
+        components=components,
+        memory_increase_p95_mb=memory,
+    )
 
 
 def by_name(checks):

@@ -1,11 +1,12 @@
 """Real processes for end-to-end, fault and load tests: gunicorn, ``manage.py``, and a
 PostgreSQL server a test owns.
 
-``running_gunicorn`` starts the repository's gunicorn.conf.py through ``gunicorn_hooks.py``,
-so every worker's database connections carry ``application_name`` ``gunicorn-worker-PID``
-and a test can tell from ``pg_stat_activity`` which worker runs a statement.
-``serving`` starts any server command (the image's CMD, say) the same way: up once it
-answers, always stopped. ``database_url`` points a process at the test database.
+Servers start through the project's launcher (``orchestration.perftest.server``, which
+``manage.py perftest`` and the benchmarks use too). ``running_gunicorn`` starts the
+repository's gunicorn.conf.py through ``gunicorn_hooks.py``, so every worker's database
+connections carry ``application_name`` ``gunicorn-worker-PID`` and a test can tell from
+``pg_stat_activity`` which worker runs a statement. ``database_url`` points a process
+at the test database.
 ``TemporaryPostgres`` is an embedded server in a temporary directory that a test stops
 and starts at will (never the shared test server).
 """
@@ -21,18 +22,17 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import psutil
 import psycopg
 from django.db import connection
 
-from orchestration.perftest import server as perftest_server
+from orchestration.perftest import server as launcher
 from orchestration.perftest.server import free_port as free_port
 from orchestrator_site import devdb
 
@@ -40,12 +40,14 @@ ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).with_name("gunicorn_hooks.py")
 WORKER_APPLICATION_NAME = "gunicorn-worker-"
 STARTUP_TIMEOUT_S = 60
+# A started gunicorn: its master process, port, log and worker pids.
+Gunicorn = launcher.ServerProcess
 
 
 def database_url() -> str:
     """``DATABASE_URL`` of the database Django uses now (the test database), built from
     ``connection.settings_dict`` as ``manage.py perftest`` builds it for its server."""
-    return perftest_server.database_url(connection.settings_dict)
+    return launcher.database_url(connection.settings_dict)
 
 
 def wait_for(
@@ -105,33 +107,14 @@ def call(
         return Answer(error.code, error.headers, content, time.perf_counter() - start)
 
 
-@dataclass
-class Gunicorn:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-    # Standard error's file when it is kept apart from standard output's (``log``).
-    errors: Path | None = None
-
-    def worker_pids(self) -> set[int]:
-        return {child.pid for child in psutil.Process(self.process.pid).children()}
-
-    def logs(self) -> str:
-        text = self.log.read_text(errors="replace")
-        return text + self.errors.read_text(errors="replace") if self.errors else text
-
-
 @contextmanager
 def running_gunicorn(
     *, env: Mapping[str, str], log_dir: Path, workers: int = 2, threads: int = 4
 ) -> Iterator[Gunicorn]:
-    """gunicorn with the repository's settings, up once ``/health`` answers; always stopped.
+    """gunicorn with the repository's settings plus ``gunicorn_hooks.py``, through the
+    project's launcher; up once ``/health`` answers and every worker runs; always stopped.
 
     ``env`` overrides this process's environment and the defaults below."""
-    url = f"http://127.0.0.1:{free_port()}"
-    command = [sys.executable, "-m", "gunicorn", "-c", str(HOOKS)]
-    command += ["--bind", url.removeprefix("http://"), "--workers", str(workers)]
-    command += ["--threads", str(threads), "--no-control-socket"]
     full_env = {
         **os.environ,
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -139,60 +122,17 @@ def running_gunicorn(
         "LOG_FORMAT": "text",
         **env,
     }
-    with serving(
-        command, env=full_env, url=url, log=log_dir / "gunicorn.log", workers=workers
+    with launcher.running_gunicorn(
+        env=full_env,
+        log=log_dir / "gunicorn.log",
+        workers=workers,
+        threads=threads,
+        config=HOOKS,
+        options=["--no-control-socket"],
+        ready_path="/health",
+        startup_timeout_s=STARTUP_TIMEOUT_S,
     ) as server:
         yield server
-
-
-@contextmanager
-def serving(
-    command: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    url: str,
-    log: Path,
-    errors: Path | None = None,
-    ready_path: str = "/health",
-    workers: int = 0,
-) -> Iterator[Gunicorn]:
-    """``command`` run in the repository with exactly ``env``, its output in ``log`` (its
-    standard error in ``errors`` if given); yielded once ``url + ready_path`` answers 200
-    with at least ``workers`` worker processes up. Always stopped on the way out."""
-    with log.open("wb") as out, errors.open("wb") if errors else nullcontext(out) as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=out, stderr=err)
-    server = Gunicorn(process, url, log, errors)
-    try:
-        wait_for(
-            lambda: _answers(server, ready_path, workers),
-            timeout=STARTUP_TIMEOUT_S,
-            message=lambda: f"{url}{ready_path} never answered 200:\n{server.logs()}",
-            interval=0.2,
-        )
-        yield server
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, and SIGKILL if the process is still there 30 s later; no-op once exited."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _answers(server: Gunicorn, ready_path: str, workers: int) -> bool:
-    code = server.process.poll()
-    assert code is None, f"the server exited with {code}:\n{server.logs()}"
-    if workers and len(server.worker_pids()) < workers:
-        return False
-    try:
-        return call(f"{server.url}{ready_path}", timeout=5).status == 200
-    except OSError:
-        return False  # not listening yet
 
 
 @dataclass

@@ -27,12 +27,13 @@ from rest_framework.authtoken.models import Token
 
 from conftest import make_project
 from orchestration.models import Sprint, Task, TaskStatus
+from orchestration.perftest.server import serving
 from perfmetrics.models import Run
 from perfmetrics.tests.prometheus_support import parse, value
 
 from . import deployfiles
 from .deployfiles import REPO
-from .live_servers import call, database_url, free_port, serving
+from .live_servers import call, database_url, free_port
 
 
 def image_env(static_root: Path) -> dict[str, str]:
@@ -122,7 +123,7 @@ def server(
     with serving(
         argv,
         env=env,
-        url=f"http://127.0.0.1:{port}",
+        port=port,
         log=tmp_path / "stdout.log",
         errors=tmp_path / "stderr.log",
         ready_path="/health/ready",

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -9,20 +8,13 @@ from django.utils import timezone
 
 from perfmetrics import chart_page
 from perfmetrics.selectors import component_percentiles_over_time
+from perfmetrics.statistics import percentile
 from perfmetrics.tests.builders import make_run, part
 
 CHART = "/admin/perfmetrics/run/chart/"
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def seed(at: datetime, totals: list[float], pattern: list[float], **run) -> None:

@@ -6,19 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from perfmetrics.selectors import Window, recent_summary, window_statistics
+from perfmetrics.selectors import recent_summary, window_statistics
+from perfmetrics.statistics import percentile
 from perfmetrics.tests.conftest import make_run
+from perfmetrics.values import Window
 
 pytestmark = pytest.mark.django_db
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks, the definition of percentile_cont."""
-    ordered = sorted(values)
-    position = p * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def test_percentiles_match_an_independent_computation():
