@@ -14,10 +14,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
-COPY requirements.txt /build/requirements.txt
-RUN python -m pip wheel --wheel-dir /wheels --requirement /build/requirements.txt \
-    && python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-index --find-links /wheels --requirement /build/requirements.txt
+# The runtime lock only (no development packages): every file pip fetches must match a hash
+# in it, so the image gets exactly what CI tested.
+COPY requirements.lock /build/requirements.lock
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --require-hashes --requirement /build/requirements.lock
 
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \

@@ -7,24 +7,38 @@ PORT ?= 8000
 WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
-.PHONY: install install-bench run test fuzz soak lint format typecheck bench bench-orchestrate \
+.PHONY: install install-bench lock run test fuzz soak lint format typecheck bench bench-orchestrate \
 	bench-perfmetrics bench-prune migrate manage db-stop clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Installs come from the lock files (every package pinned, with its hashes); requirements*.txt
+# list what the project asks for, and `make lock` turns them into the lock files.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+# One lock for every platform and Python >= 3.11 (environment markers kept). Each layer is
+# constrained by the one below it, so the three agree on every shared package. Existing pins
+# are kept unless asked otherwise: make lock ARGS=--upgrade
+LOCK := $(VENV)/bin/uv pip compile --quiet --universal --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock" $(ARGS)
+
+lock: install
+	$(LOCK) requirements.txt --output-file requirements.lock
+	$(LOCK) requirements-dev.txt --constraint requirements.lock --output-file requirements-dev.lock
+	$(LOCK) requirements-bench.txt --constraint requirements-dev.lock \
+		--output-file requirements-bench.lock
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
 test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate manage: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
-$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
-	$(PY) -m pip install --quiet -r requirements-bench.txt
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.lock
 	touch $@
 
 install-bench: $(VENV)/.bench-installed

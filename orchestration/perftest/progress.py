@@ -13,15 +13,16 @@ from ..management.progress import ProgressReport
 class PhaseProgress:
     """One ProgressReport per phase; ``advance`` may be called from any thread."""
 
-    def __init__(self, out: OutputWrapper) -> None:
+    def __init__(self, out: OutputWrapper, *, verbosity: int = 1) -> None:
         self._out = out
+        self._verbosity = verbosity
         self._lock = threading.Lock()
-        self._report = ProgressReport(out, "")
+        self._report = ProgressReport(out, "", verbosity=verbosity)
         self._done, self._total = 0, 0
 
     def start(self, phase: str, total: int) -> None:
         with self._lock:
-            self._report = ProgressReport(self._out, phase)
+            self._report = ProgressReport(self._out, phase, verbosity=self._verbosity)
             self._done, self._total = 0, total
             self._report(0, total)
 

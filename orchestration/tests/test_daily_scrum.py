@@ -191,6 +191,23 @@ def test_the_command_runs_every_active_sprint():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("verbosity", "detail"),
+    [("0", ""), ("1", ""), ("2", f"Daily scrum of {TODAY.isoformat()} for 1 project(s): ALPHA\n")],
+)
+def test_outcomes_go_to_stdout_and_detail_to_stderr_from_verbosity_2(verbosity, detail):
+    project_in_sprint("ALPHA", tasks=2)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "run_daily_scrum", "--date", TODAY.isoformat(), "-v", verbosity, stdout=out, stderr=err
+    )
+
+    assert err.getvalue() == detail
+    assert out.getvalue().startswith("ALPHA-S01: 2 task(s) advanced")
+
+
+@pytest.mark.django_db
 def test_the_command_gives_the_same_progress_for_the_same_seed():
     project = project_in_sprint(tasks=6)
     call_command(

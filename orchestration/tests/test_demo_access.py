@@ -35,6 +35,19 @@ def test_it_creates_a_staff_superuser_with_a_working_password_and_token():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("verbosity", ["0", "1", "2"])
+def test_the_login_token_and_curl_are_its_result_on_stdout_at_any_verbosity(verbosity):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("demo_access", "--force", "-v", verbosity, stdout=out, stderr=err)
+
+    token = Token.objects.get(user__username="admin").key
+    assert err.getvalue() == ""
+    assert "  Username   admin\n" in out.getvalue()
+    assert f"Authorization: Token {token}" in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_it_prints_a_curl_that_orchestrates_test_001_with_the_token():
     printed = run_demo_access("--port", "8123")
 

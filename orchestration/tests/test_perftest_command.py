@@ -67,11 +67,17 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
 
     result = manage(
         "perftest", *SMALL, *LENIENT, "--label", "pt-e2e", "--json", str(report_file),
-        "--save-baseline", "first",
+        "--save-baseline", "first", "-v", "2",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASSED" in result.stdout
+    # The report on stdout; the -v 2 preamble and the phases' progress on stderr.
+    assert "Label: pt-e2e\n" in result.stderr
+    assert "3/3 baseline (100%)\n" in result.stderr
+    assert "6/6 concurrent (100%)\n" in result.stderr
+    assert "Label:" not in result.stdout
+    assert "(100%)" not in result.stdout
     report = json.loads(report_file.read_text())
     assert report["passed"] is True
     assert report["label"] == "pt-e2e"
@@ -123,14 +129,16 @@ def test_a_mutating_run_that_regresses_against_its_baseline_fails_with_the_check
         name="impossible",
         report={"phases": {"baseline": impossible, "concurrent": impossible}},
     )
-    out = StringIO()
+    out, err = StringIO(), StringIO()
 
     with pytest.raises(CommandError) as failure:
         call_command(
-            "perftest", *SMALL, *LENIENT, "--mutate", "--compare", "impossible", stdout=out
-        )
+            "perftest", *SMALL, *LENIENT, "--mutate", "--compare", "impossible", "-v", "0",
+            stdout=out, stderr=err,
+        )  # fmt: skip
 
     assert failure.value.returncode == 1
+    assert err.getvalue() == "", "-v 0: no progress"
     assert "baseline.baseline.p95_ms" in str(failure.value)
     text = out.getvalue()
     assert "Against baseline 'impossible'" in text

@@ -222,6 +222,54 @@ def test_it_seeds_an_empty_database_with_if_empty():
 
 
 @pytest.mark.django_db
+def test_progress_goes_to_stderr_and_the_summary_to_stdout():
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("seed_demo", "--projects", "2", "--sprints", "1", stdout=out, stderr=err)
+
+    assert err.getvalue().splitlines()[-1] == "2/2 projects (100%)"
+    assert out.getvalue().startswith("Seeded 2 projects")
+    assert "projects (" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_verbosity_0_silences_the_progress_but_not_the_summary():
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "seed_demo", "--projects", "2", "--sprints", "1", "-v", "0", stdout=out, stderr=err
+    )
+
+    assert err.getvalue() == ""
+    assert out.getvalue().startswith("Seeded 2 projects")
+
+
+@pytest.mark.django_db
+def test_verbosity_2_also_names_the_parameters_on_stderr():
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "seed_demo",
+        "--projects",
+        "2",
+        "--sprints",
+        "1",
+        "--seed",
+        "7",
+        "--today",
+        TODAY.isoformat(),
+        "-v",
+        "2",
+        stdout=out,
+        stderr=err,
+    )
+
+    assert err.getvalue().startswith("Seeding 2 projects with 1 closed sprints each, teams of ")
+    assert f"seed 7, history up to {TODAY.isoformat()}." in err.getvalue()
+    assert "Seeding" not in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_it_refuses_to_seed_over_existing_projects():
     make_project("OWN-1")
 

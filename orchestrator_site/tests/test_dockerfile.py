@@ -35,7 +35,7 @@ def test_the_image_gets_every_local_app_and_its_code():
 
     assert local_apps == {"orchestration", "perfmetrics", "orchestrator_site"}
     assert local_apps <= sources
-    assert {"manage.py", "gunicorn.conf.py", "requirements.txt"} <= sources
+    assert {"manage.py", "gunicorn.conf.py", "requirements.lock"} <= sources
     assert [f for f in code_files if deployfiles.is_dockerignored(f)] == []
 
 

@@ -42,6 +42,25 @@ def test_it_replaces_the_token_and_only_the_new_key_works():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("verbosity", "detail"),
+    [
+        ("0", ""),
+        ("1", ""),
+        ("2", "Replaced the API token of 'ops'; the old key no longer authenticates.\n"),
+    ],
+)
+def test_stdout_holds_only_the_key_and_detail_goes_to_stderr(verbosity, detail):
+    get_user_model().objects.create_user("ops", password="unused-password-1")
+    out, err = StringIO(), StringIO()
+
+    call_command("rotate_token", "ops", "-v", verbosity, stdout=out, stderr=err)
+
+    assert out.getvalue() == Token.objects.get(user__username="ops").key + "\n"
+    assert err.getvalue() == detail
+
+
+@pytest.mark.django_db
 def test_it_gives_a_user_without_a_token_its_first_one():
     get_user_model().objects.create_user("ci", password="unused-password-1")
 

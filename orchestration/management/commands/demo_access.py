@@ -1,4 +1,7 @@
-"""python manage.py demo_access: print a staff login, an API token and a curl to try."""
+"""python manage.py demo_access: print a staff login, an API token and a curl to try.
+
+All it prints is its result, on stdout at every ``--verbosity``: it has no progress.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""``manage.py perftest``: the performance test plan of DOMAIN §5 over real HTTP.
+"""``manage.py perftest``: the performance test plan of docs/design.md §5 over real HTTP.
 
 Exit status: 0 when every check passed, 1 when a check failed (they are listed at the
 end of the report), 2 for a usage problem (one line on stderr), 130 when interrupted.
+The report goes to stdout; the phases' progress to stderr (none with ``-v 0``; ``-v 2``
+also names the target, the label and the plan first).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
+from orchestration.management.progress import plain
 from orchestration.perftest.client import Target
 from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
 from orchestration.perftest.errors import PerftestError
@@ -153,17 +156,20 @@ class Command(BaseCommand):
                     )
                 )
             token = options["token"] or stack.enter_context(perftest_token())
+            if options["verbosity"] >= 2:
+                started = None if options["url"] else server
+                self.stderr.write(describe_plan(config, target, started), style_func=plain)
             return run_perftest(
                 config,
                 target,
                 token=token,
-                progress=self._progress(),
+                progress=self._progress(options["verbosity"]),
                 started_server=not options["url"],
                 baseline=baseline,
             )
 
-    def _progress(self) -> Progress:
-        return PhaseProgress(self.stdout)
+    def _progress(self, verbosity: int) -> Progress:
+        return PhaseProgress(self.stderr, verbosity=verbosity)
 
     def _save_baseline(self, name: str, report: Report, data: dict[str, Any]) -> None:
         if not report.passed:
@@ -193,6 +199,23 @@ def configs_of(options: dict[str, Any]) -> tuple[PerftestConfig, ServerConfig]:
         startup_timeout_s=options["startup_timeout"],
     )
     return config, server
+
+
+def describe_plan(config: PerftestConfig, target: Target, server: ServerConfig | None) -> str:
+    """The ``-v 2`` preamble: where the requests go and what the test run is called."""
+    started = (
+        f" (gunicorn started for the test, {server.workers} workers x {server.threads} threads)"
+        if server is not None
+        else ""
+    )
+    return "\n".join(
+        [
+            f"Target: {target.url}{started}",
+            f"Label: {config.label}",
+            f"Plan: {config.warmup} warm-up, {config.requests} requests per phase, "
+            f"concurrency {config.concurrency}, {'dry run' if config.dry_run else 'mutating'}",
+        ]
+    )
 
 
 def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Baseline | None:

@@ -1,4 +1,7 @@
-"""python manage.py run_daily_scrum: advance every active sprint by one day (DOMAIN §3.7)."""
+"""python manage.py run_daily_scrum: advance each active sprint by one day (docs/design.md §3.7).
+
+Each sprint's outcome goes to stdout; ``-v 2`` also names the projects first, on stderr.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from django.utils import timezone
 from ... import selectors
 from ...exceptions import ProjectNotFoundError
 from ...services.daily_scrum import DailyScrumOutcome, run_daily_scrum
+from ..progress import plain
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,12 @@ class Command(BaseCommand):
         project_ids = (
             [options["project"]] if options["project"] else selectors.projects_with_active_sprint()
         )
+        if options["verbosity"] >= 2 and project_ids:
+            self.stderr.write(
+                f"Daily scrum of {report_date.isoformat()} for {len(project_ids)} project(s): "
+                + ", ".join(project_ids),
+                style_func=plain,
+            )
         failures = [
             project_id
             for project_id in project_ids

@@ -1,4 +1,8 @@
-"""python manage.py seed_demo: a deterministic synthetic history (see orchestration.demo)."""
+"""python manage.py seed_demo: a deterministic synthetic history (see orchestration.demo).
+
+The summary goes to stdout; progress goes to stderr (none with ``-v 0``, the parameters
+too with ``-v 2``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.utils import timezone
 
 from ...demo.load import DemoDataExistsError, SeedSummary, has_projects, seed_demo
 from ...demo.profile import DEMO_PROJECT_ID, DemoParameters
-from ..progress import ProgressReport
+from ..progress import ProgressReport, plain
 
 DEFAULTS = DemoParameters(today=date.min)
 
@@ -56,12 +60,14 @@ class Command(BaseCommand):
         if options["if_empty"] and has_projects():
             self.stdout.write("Projects exist already; demo data not loaded (--if-empty).")
             return
+        if options["verbosity"] >= 2:
+            self.stderr.write(describe_parameters(params), style_func=plain)
         started = time.perf_counter()
         try:
             summary = seed_demo(
                 params,
                 replace=options["replace"],
-                on_progress=ProgressReport(self.stdout, "projects"),
+                on_progress=ProgressReport(self.stderr, "projects", verbosity=options["verbosity"]),
             )
         except DemoDataExistsError as exc:
             raise CommandError(exc.detail) from None
@@ -91,3 +97,11 @@ class Command(BaseCommand):
                 f"{summary.holidays} holidays in {seconds:.1f}s."
             )
         )
+
+
+def describe_parameters(params: DemoParameters) -> str:
+    return (
+        f"Seeding {params.projects} projects with {params.sprints} closed sprints each, "
+        f"teams of {params.team_min}-{params.team_max}, {params.backlog} new backlog tasks, "
+        f"seed {params.seed}, history up to {params.today.isoformat()}."
+    )

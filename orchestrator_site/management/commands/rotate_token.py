@@ -1,4 +1,8 @@
-"""``manage.py rotate_token USERNAME``: replace a user's API token and print the new key."""
+"""``manage.py rotate_token USERNAME``: replace a user's API token and print the new key.
+
+stdout holds the key alone at every ``--verbosity``, so scripts can capture it; ``-v 2``
+also says what changed, on stderr.
+"""
 
 from __future__ import annotations
 
@@ -39,3 +43,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         token = rotate_token(username=options["username"])
         self.stdout.write(token.key)
+        if options["verbosity"] >= 2:
+            # Unstyled: Django styles stderr as an error on a terminal.
+            self.stderr.write(
+                f"Replaced the API token of {options['username']!r}; the old key no longer "
+                "authenticates.",
+                style_func=lambda line: line,
+            )

@@ -1,4 +1,8 @@
-"""Delete old runs after rolling them up into daily statistics (DOMAIN §5 retention)."""
+"""Delete old runs after rolling them up into daily statistics (docs/design.md §5, retention).
+
+The outcome goes to stdout; progress goes to stderr (none with ``-v 0``; ``-v 2`` also
+states the age and batch size first).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,13 @@ def batch_size(text: str) -> int:
     return int(text)
 
 
+def describe_age(age: timedelta) -> str:
+    """The age as --older-than takes it: whole days as ``30d``, otherwise hours."""
+    if age % timedelta(days=1) == timedelta(0):
+        return f"{age.days}d"
+    return f"{age // timedelta(hours=1)}h"
+
+
 class Command(BaseCommand):
     help = (
         "Roll runs older than an age up into daily statistics (whole UTC days), then delete "
@@ -58,23 +69,33 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         older_than = options["older_than"] or timedelta(days=int(conf.get("RETENTION_DAYS")))
+        verbosity = options["verbosity"]
+        if verbosity >= 2:
+            self.note(
+                f"Pruning runs older than {describe_age(older_than)} in batches of "
+                f"{options['batch_size']}{' (dry run)' if options['dry_run'] else ''}."
+            )
         try:
             result = prune_runs(
                 older_than=older_than,
                 batch_size=options["batch_size"],
                 dry_run=options["dry_run"],
-                progress=self.show_progress,
+                progress=self.show_progress if verbosity >= 1 else None,
             )
         except PruneInProgressError as exc:
             raise CommandError(str(exc)) from None
         self.show_result(result, batch_size=options["batch_size"])
 
+    def note(self, text: str) -> None:
+        """Progress on stderr, unstyled: Django styles stderr as an error on a terminal."""
+        self.stderr.write(text, style_func=lambda line: line)
+
     def show_progress(self, progress: Progress) -> None:
         if progress.day is not None:
-            self.stdout.write(f"rolled up {progress.day}: {progress.rollup_rows} rows")
+            self.note(f"rolled up {progress.day}: {progress.rollup_rows} rows")
             return
         done, planned = progress.deleted.runs, progress.plan.runs
-        self.stdout.write(
+        self.note(
             f"deleted {done}/{planned} runs ({done / max(planned, 1):.0%}), "
             f"{progress.deleted.components} components, batch {progress.deleted.batches}"
         )
