@@ -11,7 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from statistics import fmean
 
-from .similarity import MAX_SIMILAR_PROJECTS, SIMILARITY_THRESHOLD, FeatureMatrix, feature_row
+from .similarity import MAX_SIMILAR_PROJECTS as MAX_SIMILAR_PROJECTS
+from .similarity import SIMILARITY_THRESHOLD as SIMILARITY_THRESHOLD
+from .similarity import FeatureMatrix, feature_row
 from .values import (
     DataQuality,
     HistoryFeatures,

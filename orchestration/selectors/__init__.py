@@ -25,7 +25,6 @@ from .registry import (
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
-    all_history_features,
     availability_conflicts,
     config_from_row,
     decision_config,
@@ -72,7 +71,6 @@ __all__ = [
     "ScheduleState",
     "SprintSummary",
     "active_sprint",
-    "all_history_features",
     "availability_conflicts",
     "backlog_counts",
     "config_from_row",

@@ -9,13 +9,11 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from ..engine.values import (
-    HISTORY_FEATURE_FIELDS,
     ActiveSprint,
     Conflict,
     ConflictType,
     DecisionConfig,
     DecisionMode,
-    HistoryFeatures,
     ProjectState,
     SprintOutcome,
     TaskSummary,
@@ -27,7 +25,6 @@ from ..models import (
     DecisionModeConfig,
     Holiday,
     Project,
-    ProjectHistoryFeatures,
     ProjectMembership,
     Sprint,
     SprintRetrospective,
@@ -176,12 +173,6 @@ def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
 
 def retrospective_count(project_id: str) -> int:
     return SprintRetrospective.objects.filter(sprint__project_id=project_id).count()
-
-
-def all_history_features() -> list[HistoryFeatures]:
-    """Every project's precomputed history features: one row per project with history."""
-    rows = ProjectHistoryFeatures.objects.values_list(*HISTORY_FEATURE_FIELDS)
-    return [HistoryFeatures(*row) for row in rows]
 
 
 def default_decision_config() -> DecisionConfig:
