@@ -168,6 +168,26 @@ class FeatureMatrix:
             self.optimal = np.insert(self.optimal, at[new], optimal[new])
         self._scales = None
 
+    @classmethod
+    def of_chunks(cls, chunks: Iterable[Sequence[FeatureRow]]) -> FeatureMatrix:
+        """A matrix of disjoint chunks of rows, each turned into arrays as it arrives and
+        sorted once at the end (a full load: no per-chunk insertion)."""
+        ids, columns, optimal = [], [], []
+        for chunk in chunks:
+            if chunk:
+                ids.append(np.array([row[0].encode() for row in chunk]))
+                columns.append(np.array([row[1:6] for row in chunk], dtype=np.float64).T)
+                optimal.append(np.array([row[6] for row in chunk], dtype=np.int32))
+        matrix = cls()
+        if ids:
+            width = max(i.dtype.itemsize for i in ids)
+            all_ids = np.concatenate([i.astype(f"S{width}") for i in ids])
+            order = np.argsort(all_ids, kind="stable")
+            matrix.ids = all_ids[order]
+            matrix.columns = np.ascontiguousarray(np.concatenate(columns, axis=1)[:, order])
+            matrix.optimal = np.concatenate(optimal)[order]
+        return matrix
+
     def _remove(self, keys: npt.NDArray[np.bytes_]) -> None:
         at = np.searchsorted(self.ids, keys)
         inside = at < len(self.ids)
@@ -197,9 +217,15 @@ class FeatureMatrix:
         if not len(self) or limit <= 0:
             return ()
         scales = self.scales()
+        # In place into two buffers: at a million rows, fresh temporaries cost more
+        # (page faults) than the arithmetic.
         squared = np.zeros(len(self))
+        buffer = np.empty(len(self))
         for index, value in enumerate(feature_vector(target)):
-            squared += np.square((self.columns[index] - value) / scales[index])
+            np.subtract(self.columns[index], value, out=buffer)
+            buffer *= 1.0 / scales[index]
+            np.square(buffer, out=buffer)
+            squared += buffer
         candidates = np.flatnonzero(squared <= distance_limit(threshold))
         own = np.searchsorted(self.ids, target.project_id.encode())
         if own < len(self) and self.ids[own] == target.project_id.encode():

@@ -11,9 +11,10 @@ committed before the next orchestration starts, so that orchestration sees it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 
-from ..engine.similarity import FeatureMatrix
+from ..engine.similarity import FeatureMatrix, FeatureRow
 from ..engine.values import HistoryFeatures, SimilarProject
 from ..selectors.history import HistoryChanges, Seen, history_changes, history_chunk
 
@@ -64,15 +65,19 @@ class FleetFeatures:
         return changes
 
     def _load(self) -> HistoryChanges:
-        """Every row, ``LOAD_CHUNK`` at a time. Changes committed during the load are read
-        again by the next refresh, which starts from the snapshot of the first chunk."""
-        matrix = FeatureMatrix()
+        """Every row, ``LOAD_CHUNK`` at a time, each chunk turned into arrays before the
+        next is read. Changes committed during the load are read again by the next
+        refresh, which starts from the snapshot of the first chunk."""
         first, last = history_chunk(after="", size=LOAD_CHUNK)
-        matrix.apply(upserts=first.upserts, removals=())
         own = list(first.own_upserts)
-        while last is not None:
-            chunk, last = history_chunk(after=last, size=LOAD_CHUNK)
-            matrix.apply(upserts=chunk.upserts, removals=())
-            own += chunk.own_upserts
-        self._matrix, self._seen = matrix, first.seen
-        return replace(first, own_upserts=tuple(own))
+
+        def chunks() -> Iterator[tuple[FeatureRow, ...]]:
+            nonlocal last
+            yield first.upserts
+            while last is not None:
+                chunk, last = history_chunk(after=last, size=LOAD_CHUNK)
+                own.extend(chunk.own_upserts)
+                yield chunk.upserts
+
+        self._matrix, self._seen = FeatureMatrix.of_chunks(chunks()), first.seen
+        return replace(first, upserts=(), own_upserts=tuple(own))
