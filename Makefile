@@ -8,7 +8,7 @@ WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
 .PHONY: install install-bench lock run test fuzz soak lint format typecheck bench bench-orchestrate \
-	bench-perfmetrics bench-prune migrate manage db-stop clean
+	bench-perfmetrics bench-prune bench-fleet migrate manage db-stop clean
 
 # Installs come from the lock files (every package pinned, with its hashes); requirements*.txt
 # list what the project asks for, and `make lock` turns them into the lock files.
@@ -34,7 +34,7 @@ lock: install
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune migrate manage: export SECRET_KEY ?= insecure-development-only-secret
+test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune bench-fleet migrate manage: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.lock
@@ -86,6 +86,11 @@ bench-perfmetrics: install-bench
 # Retention at scale: prune 1,000,000 generated runs while orchestrations run (ARGS="--runs N").
 bench-prune: install
 	$(WITH_DB) $(PY) bench/prune.py $(ARGS)
+
+# Pattern recognition on 10 to 1,000,000 projects (builds its databases once, then reuses
+# them): make bench-fleet ARGS="--requests 50 --sizes 10,100000"
+bench-fleet: install
+	$(WITH_DB) $(PY) -m bench.fleet $(ARGS)
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input

@@ -424,7 +424,11 @@ class DecisionAudit(models.Model):
 class ProjectHistoryFeatures(models.Model):
     """Per-project history features (docs/design.md §4), refreshed whenever a sprint closes.
 
-    Similarity compares one row per project instead of every project's sprints.
+    Similarity compares one row per project instead of every project's sprints. Each
+    worker keeps all rows in memory and refreshes only the rows changed since it last
+    looked: ``changed_xid`` (set by a database trigger on every insert and update, so
+    COPY and bulk updates are covered too) is the id of the transaction that last wrote
+    the row, and deletions leave a ``HistoryFeaturesRemoval`` behind.
     """
 
     project = models.OneToOneField(
@@ -438,12 +442,25 @@ class ProjectHistoryFeatures(models.Model):
     mean_velocity = models.FloatField()
     optimal_task_count = models.PositiveIntegerField()
     updated_at = models.DateTimeField(auto_now=True)
+    # Never written by Django: the trigger of migration 0003 overwrites whatever is sent.
+    changed_xid = models.BigIntegerField(db_default=0, editable=False, db_index=True)
 
     class Meta:
         verbose_name_plural = "project history features"
 
     def __str__(self) -> str:
         return f"History of {self.project_id} ({self.closed_sprints} sprints)"
+
+
+class HistoryFeaturesRemoval(models.Model):
+    """A deleted row of ``ProjectHistoryFeatures``, written by a database trigger, so the
+    workers' caches drop it. An empty ``project_id`` records a TRUNCATE (every row)."""
+
+    project_id = models.CharField(max_length=IDENTIFIER_LENGTH, blank=True)
+    removed_xid = models.BigIntegerField(db_default=0, editable=False, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.project_id or 'every project'} removed in transaction {self.removed_xid}"
 
 
 class PerftestBaseline(models.Model):

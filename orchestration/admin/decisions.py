@@ -12,6 +12,7 @@ from perfmetrics.models import Run
 from ..models import (
     DecisionAudit,
     DecisionModeConfig,
+    HistoryFeaturesRemoval,
     PerftestBaseline,
     Project,
     ProjectHistoryFeatures,
@@ -129,6 +130,14 @@ class ProjectHistoryFeaturesAdmin(ExactSearchMixin, ReadOnlyModelAdmin[ProjectHi
     search_fields = ("project__project_id",)
     exact_search_fields = ("project_id",)
     search_help_text = "An exact project id."
+
+
+@admin.register(HistoryFeaturesRemoval)
+class HistoryFeaturesRemovalAdmin(LargeTableMixin, ReadOnlyModelAdmin[HistoryFeaturesRemoval]):
+    """Deleted history features, written by a database trigger for the workers' caches."""
+
+    list_display = ("project_id", "removed_xid")
+    search_fields = ("project_id",)
 
 
 @admin.register(PerftestBaseline)

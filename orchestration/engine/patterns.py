@@ -1,10 +1,7 @@
 """Pattern recognition over sprint history (docs/design.md §4), deterministic and pure.
 
-Similarity: each project with history is a vector of five features (team size,
-mean tasks per sprint, mean completion rate, mean sprint duration, mean
-velocity). Every feature is z-scored over the compared population (the target
-and all candidates), so no feature dominates by its unit; two projects are
-similar when the cosine of their normalised vectors is at least 0.7.
+Similarity of projects (the features, their standardisation and the kernel) lives in
+``similarity``; this module derives the features and what the similar projects say.
 """
 
 from __future__ import annotations
@@ -14,6 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from statistics import fmean
 
+from .similarity import MAX_SIMILAR_PROJECTS as MAX_SIMILAR_PROJECTS
+from .similarity import SIMILARITY_THRESHOLD as SIMILARITY_THRESHOLD
+from .similarity import FeatureMatrix, feature_row
 from .values import (
     DataQuality,
     HistoryFeatures,
@@ -23,8 +23,6 @@ from .values import (
     VelocityTrend,
 )
 
-SIMILARITY_THRESHOLD = 0.7
-MAX_SIMILAR_PROJECTS = 10
 VELOCITY_WINDOW = 10
 TREND_SLOPE = 0.1
 SUCCESSFUL_COMPLETION_RATE = 0.8
@@ -64,16 +62,6 @@ def optimal_task_count(outcomes: Sequence[SprintOutcome]) -> int:
     return max(rates, key=lambda size: (fmean(rates[size]), size))
 
 
-def feature_vector(features: HistoryFeatures) -> tuple[float, ...]:
-    return (
-        float(features.team_size),
-        features.mean_tasks_per_sprint,
-        features.mean_completion_rate,
-        features.mean_duration_weeks,
-        features.mean_velocity,
-    )
-
-
 def find_similar_projects(
     target: HistoryFeatures,
     candidates: Sequence[HistoryFeatures],
@@ -81,71 +69,15 @@ def find_similar_projects(
     threshold: float = SIMILARITY_THRESHOLD,
     limit: int = MAX_SIMILAR_PROJECTS,
 ) -> tuple[SimilarProject, ...]:
-    """Projects whose normalised feature vectors have cosine similarity >= ``threshold``.
+    """The candidates at least ``threshold`` similar to ``target``, best first (ties by
+    project id), at most ``limit``; ``target`` itself is skipped.
 
-    Best first (ties by project id), at most ``limit``; ``target`` itself is skipped.
-    Runs once per orchestration over every project with history, so it works column by
-    column and computes the target's norm once; every score is ``cosine_similarity``
-    over ``_zscore_columns``, except that two all-zero vectors count as identical.
+    ``candidates`` are the population: every project with history, whose spread
+    standardises the features. The service keeps that population in a long-lived
+    ``FeatureMatrix`` instead of building one per call.
     """
-    others = [c for c in candidates if c.project_id != target.project_id]
-    if not others:
-        return ()
-    vectors = [feature_vector(target)] + [feature_vector(c) for c in others]
-    rows = _zscore_columns(vectors)
-    origin = rows[0]
-    origin_length = math.sqrt(sum([x * x for x in origin]))
-    scored = []
-    for vector, candidate in zip(rows[1:], others, strict=True):
-        score = _similarity(origin, origin_length, vector)
-        if score >= threshold:
-            scored.append((score, candidate))
-    kept = sorted(scored, key=lambda item: (-item[0], item[1].project_id))[:limit]
-    return tuple(
-        SimilarProject(
-            project_id=c.project_id,
-            similarity_score=round(score, 4),
-            team_size=c.team_size,
-            completion_rate=round(c.mean_completion_rate, 4),
-            avg_sprint_duration=round(c.mean_duration_weeks, 2),
-            optimal_task_count=c.optimal_task_count,
-        )
-        for score, c in kept
-    )
-
-
-def _zscore(column: Sequence[float]) -> list[float]:
-    """One feature over the population, as (value - mean) / population deviation."""
-    mean = fmean(column)
-    deviation = math.sqrt(fmean([(value - mean) ** 2 for value in column]))
-    if deviation > 0:
-        return [(value - mean) / deviation for value in column]
-    return [0.0] * len(column)
-
-
-def _zscore_columns(rows: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
-    """Every column of ``rows`` z-scored (the textbook form of what similarity uses)."""
-    return list(zip(*(_zscore(column) for column in zip(*rows, strict=True)), strict=True))
-
-
-def _similarity(origin: Sequence[float], origin_length: float, vector: Sequence[float]) -> float:
-    """Cosine of two normalised vectors, the origin's length computed once by the caller.
-
-    Two projects both exactly at the population mean (all-zero vectors, e.g. a population
-    of identical projects) are identical; one at the mean is unlike any other.
-    """
-    length = math.sqrt(sum([y * y for y in vector]))
-    if origin_length == 0 or length == 0:
-        return 1.0 if origin_length == length else 0.0
-    return sum([x * y for x, y in zip(origin, vector, strict=True)]) / (origin_length * length)
-
-
-def cosine_similarity(a: Sequence[float], b: Sequence[float]) -> float:
-    """Cosine of two vectors; 0.0 when either has no length."""
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    if norm == 0:
-        return 0.0
-    return sum(x * y for x, y in zip(a, b, strict=True)) / norm
+    matrix = FeatureMatrix.of(feature_row(c) for c in candidates)
+    return matrix.similar_to(target, threshold=threshold, limit=limit)
 
 
 def analyze_velocity(completed_counts: Sequence[int]) -> VelocityTrend:

@@ -32,7 +32,6 @@ from .registry import (
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
-    all_history_features,
     availability_conflicts,
     get_project,
     project_state,
@@ -72,7 +71,6 @@ __all__ = [
     "ScheduleState",
     "SprintSummary",
     "active_sprint",
-    "all_history_features",
     "availability_conflicts",
     "backlog_counts",
     "current_sprint",

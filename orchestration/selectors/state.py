@@ -8,11 +8,9 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from ..engine.values import (
-    HISTORY_FEATURE_FIELDS,
     ActiveSprint,
     Conflict,
     ConflictType,
-    HistoryFeatures,
     ProjectState,
     SprintOutcome,
     TaskSummary,
@@ -24,7 +22,6 @@ from ..models import (
     DailyScrumSchedule,
     Holiday,
     Project,
-    ProjectHistoryFeatures,
     ProjectMembership,
     Sprint,
     SprintRetrospective,
@@ -174,9 +171,3 @@ def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
 
 def retrospective_count(project_id: str) -> int:
     return SprintRetrospective.objects.filter(sprint__project_id=project_id).count()
-
-
-def all_history_features() -> list[HistoryFeatures]:
-    """Every project's precomputed history features: one row per project with history."""
-    rows = ProjectHistoryFeatures.objects.values_list(*HISTORY_FEATURE_FIELDS)
-    return [HistoryFeatures(*row) for row in rows]

@@ -8,25 +8,26 @@ from .. import selectors
 from ..engine import patterns
 from ..engine.values import PatternAnalysis
 from ..metric_names import PATTERN_ANALYSIS
+from .fleet import FleetFeatures
+
+# This process's copy of every project's history features (see ``fleet``).
+FLEET = FleetFeatures()
 
 
 @component(PATTERN_ANALYSIS)
 def analyze_patterns(project_id: str, *, team_size: int) -> PatternAnalysis:
     """Similar projects, velocity trend, success indicators, insights and data quality.
 
-    Issues four queries whatever the size of the history: the project's closed
-    sprints, its retrospective count, and one row of features per project.
+    Issues three queries whatever the size of the history: the project's closed
+    sprints, its retrospective count, and the fleet's changes since this process last
+    looked (its first call loads the whole fleet, in chunks).
     """
     outcomes = selectors.sprint_outcomes(project_id)
     with component("similarity_analysis"):
         target = patterns.compute_features(
             project_id=project_id, team_size=team_size, outcomes=outcomes
         )
-        similar = (
-            patterns.find_similar_projects(target, selectors.all_history_features())
-            if target is not None
-            else ()
-        )
+        similar = FLEET.similar_to(target) if target is not None else ()
     with component("velocity_analysis"):
         velocity = patterns.analyze_velocity([o.completed_count for o in outcomes])
     with component("success_pattern_detection"):

@@ -33,6 +33,7 @@ from orchestration.models import (
     Task,
 )
 from orchestration.services.orchestrate import orchestrate_project
+from orchestration.services.registry import delete_project
 
 INLINE_ONLY = {DailyScrumEntry, RetrospectiveActionItem}
 READ_ONLY = {"sprint", "sprinttasksnapshot", "dailyscrumreport", "dailyscrumschedule"} | {
@@ -69,6 +70,9 @@ def seed_history() -> Project:
         today_work="Build",
     )
     Holiday.objects.create(date=date(2026, 12, 25), name="Christmas")
+    # A deleted project leaves a removal row behind for the similarity caches.
+    add_closed_sprints(make_project("GONE", team=1), [(2, 2)])
+    delete_project(project_id="GONE")
     PTO.objects.create(
         employee=Employee.objects.get(pk="TEST-001-E1"),
         start_date=date(2026, 12, 1),

@@ -397,7 +397,7 @@ def test_a_failing_pattern_analysis_degrades_to_the_rule_decision(api_client):
     add_closed_sprints(make_project(backlog=5), [(5, 5)] * 3)
 
     with mock.patch(
-        "orchestration.services.patterns.selectors.all_history_features",
+        "orchestration.services.patterns.FLEET.similar_to",
         side_effect=ZeroDivisionError("boom"),
     ):
         response = orchestrate(api_client)

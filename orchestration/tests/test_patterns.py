@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 import statistics
 
 import pytest
@@ -9,7 +8,6 @@ from orchestration.engine.patterns import (
     analyze_velocity,
     assess_data_quality,
     compute_features,
-    cosine_similarity,
     detect_success_patterns,
     find_similar_projects,
     optimal_task_count,
@@ -78,12 +76,6 @@ def test_the_optimal_size_is_the_best_mean_completion_rate_and_ties_go_to_the_la
     assert optimal_task_count([outcome(0, 0)]) == 0
 
 
-def test_cosine_similarity_of_parallel_opposite_and_empty_vectors():
-    assert cosine_similarity([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
-    assert cosine_similarity([1, 2], [-1, -2]) == pytest.approx(-1.0)
-    assert cosine_similarity([0, 0], [1, 2]) == 0.0
-
-
 def test_a_twin_project_is_similar_and_an_opposite_one_is_not():
     target = features("T", 5, 10, 0.8, 2, 8)
     twin = features("A", 5, 10, 0.8, 2, 8, optimal=9)
@@ -104,26 +96,22 @@ def test_a_population_of_identical_projects_is_all_similar():
     assert [(p.project_id, p.similarity_score) for p in similar] == [("A", 1.0)]
 
 
-def test_similarity_is_computed_on_z_scored_features():
+def test_similarity_is_a_kernel_on_the_distance_of_standardised_features():
     target = features("T", 4, 10, 0.9, 2, 9)
     others = [features("A", 5, 12, 0.8, 2, 9), features("B", 8, 20, 0.5, 3, 10)]
+    # The population is the candidates; the target's own row is one of them in the service.
     rows = [(4, 10, 0.9, 2, 9), (5, 12, 0.8, 2, 9), (8, 20, 0.5, 3, 10)]
-    columns = list(zip(*rows, strict=True))
-    z = [
-        [
-            (v - statistics.fmean(c)) / statistics.pstdev(c)
-            for v, c in zip(row, columns, strict=True)
-        ]
-        for row in rows
+    floors = (0.5, 0.5, 0.05, 0.25, 0.5)
+    scales = [
+        max(statistics.pstdev(column), floor)
+        for column, floor in zip(zip(*rows[1:], strict=True), floors, strict=True)
     ]
-    expected_a = sum(a * b for a, b in zip(z[0], z[1], strict=True)) / (
-        math.hypot(*z[0]) * math.hypot(*z[1])
-    )
+    squared = sum(((t - a) / s) ** 2 for t, a, s in zip(rows[0], rows[1], scales, strict=True))
 
-    similar = find_similar_projects(target, others, threshold=-1.0)
+    similar = find_similar_projects(target, others, threshold=0.0)
 
     assert similar[0].project_id == "A"
-    assert similar[0].similarity_score == pytest.approx(round(expected_a, 4))
+    assert similar[0].similarity_score == pytest.approx(round(1 / (1 + squared / 5.25), 4))
 
 
 def test_at_most_ten_similar_projects_are_kept_best_first_ties_by_id():

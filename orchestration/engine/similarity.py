@@ -1,0 +1,249 @@
+"""Project similarity on standardised history features (docs/design.md §4), pure and bulk.
+
+Each project with history is a point of five features (team size, mean tasks per
+sprint, mean completion rate, mean sprint duration, mean velocity). Each feature is
+divided by its scale: the population standard deviation over every project with
+history, floored by ``SCALE_FLOORS`` so a feature without spread (a population of one,
+or of equal projects) is still well defined. The similarity of two projects is
+
+    s = 1 / (1 + d² / LENGTH_SCALE²)
+
+where d is the Euclidean distance between their standardised points: 1.0 for identical
+features, falling towards 0 as they move apart, symmetric, and it depends on the
+population only through the five scales, so one more typical project barely moves it.
+With LENGTH_SCALE² = 1.5² * 7/3 = 5.25, the threshold 0.7 means d <= 1.5: two projects
+are similar when they are at most 1.5 standard deviations apart over the five features
+combined (for normally distributed features, about 5% of random pairs).
+
+``FeatureMatrix`` holds the whole population as numpy columns sorted by project id
+(so ties and the statistics are the same in every process) and scores a target
+against all of it in a few vector operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .values import HistoryFeatures, SimilarProject
+
+SIMILARITY_THRESHOLD = 0.7
+MAX_SIMILAR_PROJECTS = 10
+# s = 0.7 exactly at d = 1.5: 1 / (1 + 1.5² / 5.25) = 1 / (1 + 3/7) = 0.7.
+SIMILAR_WITHIN_DEVIATIONS = 1.5
+LENGTH_SCALE_SQUARED = SIMILAR_WITHIN_DEVIATIONS**2 * 7 / 3
+# The smallest scale of each feature, in its own unit: people, tasks, share of tasks
+# completed, weeks, tasks completed. Differences well below these are noise.
+SCALE_FLOORS = (0.5, 0.5, 0.05, 0.25, 0.5)
+FEATURES = len(SCALE_FLOORS)
+
+FloatArray = npt.NDArray[np.float64]
+# (project id, team size, mean tasks, mean completion rate, mean weeks, mean velocity,
+# optimal task count): one stored row, as the selectors read it.
+FeatureRow = tuple[str, int, float, float, float, float, int]
+
+
+def feature_vector(features: HistoryFeatures) -> tuple[float, ...]:
+    return (
+        float(features.team_size),
+        features.mean_tasks_per_sprint,
+        features.mean_completion_rate,
+        features.mean_duration_weeks,
+        features.mean_velocity,
+    )
+
+
+def feature_row(features: HistoryFeatures) -> FeatureRow:
+    return (
+        features.project_id,
+        features.team_size,
+        features.mean_tasks_per_sprint,
+        features.mean_completion_rate,
+        features.mean_duration_weeks,
+        features.mean_velocity,
+        features.optimal_task_count,
+    )
+
+
+def similarity_of_distance(squared_distance: float) -> float:
+    """The kernel: 1 at distance 0, 0.7 at distance 1.5, 0.5 at distance sqrt(5.25)."""
+    return 1.0 / (1.0 + squared_distance / LENGTH_SCALE_SQUARED)
+
+
+def distance_limit(threshold: float) -> float:
+    """The largest squared distance whose similarity is still >= ``threshold``."""
+    if threshold <= 0:
+        return math.inf
+    return LENGTH_SCALE_SQUARED * (1.0 / threshold - 1.0)
+
+
+def population_scales(vectors: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Each feature's population standard deviation, at least its floor.
+
+    The textbook form (the matrix computes the same with numpy); an empty population
+    has only the floors.
+    """
+    scales = []
+    for index, floor in enumerate(SCALE_FLOORS):
+        column = [float(v[index]) for v in vectors]
+        if not column:
+            scales.append(floor)
+            continue
+        mean = math.fsum(column) / len(column)
+        deviation = math.sqrt(math.fsum((x - mean) ** 2 for x in column) / len(column))
+        scales.append(max(deviation, floor))
+    return tuple(scales)
+
+
+def pair_similarity(a: Sequence[float], b: Sequence[float], scales: Sequence[float]) -> float:
+    """The similarity of two feature vectors standardised by ``scales``."""
+    squared = math.fsum(((x - y) / s) ** 2 for x, y, s in zip(a, b, scales, strict=True))
+    return similarity_of_distance(squared)
+
+
+class FeatureMatrix:
+    """Every project's features as numpy columns, rows sorted by project id.
+
+    Memory per project: five float64 features, an int32 optimal task count and the id
+    as fixed-width ASCII bytes (identifiers are ASCII, see ``identifier_validator``).
+    Not thread-safe: the caller serialises ``apply`` and ``similar_to``.
+    """
+
+    def __init__(self) -> None:
+        self.ids: npt.NDArray[np.bytes_] = np.empty(0, dtype="S1")
+        self.columns: FloatArray = np.empty((FEATURES, 0), dtype=np.float64)
+        self.optimal: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._scales: FloatArray | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of(cls, rows: Iterable[FeatureRow]) -> FeatureMatrix:
+        matrix = cls()
+        matrix.apply(upserts=list(rows), removals=())
+        return matrix
+
+    def copy(self) -> FeatureMatrix:
+        twin = FeatureMatrix()
+        twin.ids, twin.columns, twin.optimal = (
+            self.ids.copy(),
+            self.columns.copy(),
+            self.optimal.copy(),
+        )
+        twin._scales = self._scales
+        return twin
+
+    def nbytes(self) -> int:
+        return int(self.ids.nbytes + self.columns.nbytes + self.optimal.nbytes)
+
+    def apply(self, *, upserts: Sequence[FeatureRow], removals: Iterable[str]) -> None:
+        """Remove ``removals``, then insert or replace ``upserts`` (the last row of an id
+        wins). Replacing is in place; inserting and removing cost one copy of the arrays."""
+        gone = {r.encode() for r in removals}
+        if gone:
+            self._remove(np.array(sorted(gone)))
+        latest = {row[0]: row for row in upserts}
+        if not latest:
+            return
+        rows = [latest[key] for key in sorted(latest)]
+        keys = np.array([row[0].encode() for row in rows])
+        if keys.dtype.itemsize > self.ids.dtype.itemsize:
+            self.ids = self.ids.astype(keys.dtype)
+        values = np.array([row[1:6] for row in rows], dtype=np.float64).T
+        optimal = np.array([row[6] for row in rows], dtype=np.int32)
+        at = np.searchsorted(self.ids, keys)
+        found = np.zeros(len(keys), dtype=bool)
+        inside = at < len(self.ids)
+        found[inside] = self.ids[at[inside]] == keys[inside]
+        self.columns[:, at[found]] = values[:, found]
+        self.optimal[at[found]] = optimal[found]
+        new = ~found
+        if new.any():
+            self.ids = np.insert(self.ids, at[new], keys[new])
+            self.columns = np.insert(self.columns, at[new], values[:, new], axis=1)
+            self.optimal = np.insert(self.optimal, at[new], optimal[new])
+        self._scales = None
+
+    @classmethod
+    def of_chunks(cls, chunks: Iterable[Sequence[FeatureRow]]) -> FeatureMatrix:
+        """A matrix of disjoint chunks of rows, each turned into arrays as it arrives and
+        sorted once at the end (a full load: no per-chunk insertion)."""
+        ids, columns, optimal = [], [], []
+        for chunk in chunks:
+            if chunk:
+                ids.append(np.array([row[0].encode() for row in chunk]))
+                columns.append(np.array([row[1:6] for row in chunk], dtype=np.float64).T)
+                optimal.append(np.array([row[6] for row in chunk], dtype=np.int32))
+        matrix = cls()
+        if ids:
+            width = max(i.dtype.itemsize for i in ids)
+            all_ids = np.concatenate([i.astype(f"S{width}") for i in ids])
+            order = np.argsort(all_ids, kind="stable")
+            matrix.ids = all_ids[order]
+            matrix.columns = np.ascontiguousarray(np.concatenate(columns, axis=1)[:, order])
+            matrix.optimal = np.concatenate(optimal)[order]
+        return matrix
+
+    def _remove(self, keys: npt.NDArray[np.bytes_]) -> None:
+        at = np.searchsorted(self.ids, keys)
+        inside = at < len(self.ids)
+        rows = at[inside][self.ids[at[inside]] == keys[inside]]
+        if len(rows):
+            self.ids = np.delete(self.ids, rows)
+            self.columns = np.delete(self.columns, rows, axis=1)
+            self.optimal = np.delete(self.optimal, rows)
+            self._scales = None
+
+    def scales(self) -> FloatArray:
+        """Population standard deviation of each feature, floored (cached until changed)."""
+        if self._scales is None:
+            deviation = self.columns.std(axis=1) if len(self) else np.zeros(FEATURES)
+            self._scales = np.maximum(deviation, np.array(SCALE_FLOORS))
+        return self._scales
+
+    def similar_to(
+        self,
+        target: HistoryFeatures,
+        *,
+        threshold: float = SIMILARITY_THRESHOLD,
+        limit: int = MAX_SIMILAR_PROJECTS,
+    ) -> tuple[SimilarProject, ...]:
+        """The projects at least ``threshold`` similar to ``target``, best first, ties by
+        project id, at most ``limit``; ``target`` itself is skipped."""
+        if not len(self) or limit <= 0:
+            return ()
+        scales = self.scales()
+        # In place into two buffers: at a million rows, fresh temporaries cost more
+        # (page faults) than the arithmetic.
+        squared = np.zeros(len(self))
+        buffer = np.empty(len(self))
+        for index, value in enumerate(feature_vector(target)):
+            np.subtract(self.columns[index], value, out=buffer)
+            buffer *= 1.0 / scales[index]
+            np.square(buffer, out=buffer)
+            squared += buffer
+        candidates = np.flatnonzero(squared <= distance_limit(threshold))
+        own = np.searchsorted(self.ids, target.project_id.encode())
+        if own < len(self) and self.ids[own] == target.project_id.encode():
+            candidates = candidates[candidates != own]
+        if len(candidates) > limit:
+            # Keep every row tied with the limit-th best, then sort those only.
+            cut = np.partition(squared[candidates], limit - 1)[limit - 1]
+            candidates = candidates[squared[candidates] <= cut]
+        # Rows are in id order, so a stable sort on distance breaks ties by id.
+        best = candidates[np.argsort(squared[candidates], kind="stable")][:limit]
+        return tuple(self._similar_project(int(row), float(squared[row])) for row in best)
+
+    def _similar_project(self, row: int, squared_distance: float) -> SimilarProject:
+        return SimilarProject(
+            project_id=self.ids[row].decode(),
+            similarity_score=round(similarity_of_distance(squared_distance), 4),
+            team_size=int(self.columns[0, row]),
+            completion_rate=round(float(self.columns[2, row]), 4),
+            avg_sprint_duration=round(float(self.columns[3, row]), 2),
+            optimal_task_count=int(self.optimal[row]),
+        )
