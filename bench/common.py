@@ -240,6 +240,13 @@ def rotations(servers: Sequence[Server], rounds: int) -> list[list[Server]]:
 # One HTTP call of a benchmark: method, path, body.
 Call = tuple[str, str, bytes | None]
 
+# What every orchestration benchmark sends: a dry run of the demo's first project with pattern
+# recognition on (the defaults), so a measurement changes no domain table.
+PROJECT = "TEST-001"
+ORCHESTRATE_PATH = f"/orchestrate/project/{PROJECT}"
+ORCHESTRATE_BODY = {"action": "analyze_and_orchestrate", "options": {"dry_run": True}}
+ORCHESTRATE: Call = ("POST", ORCHESTRATE_PATH, json.dumps(ORCHESTRATE_BODY).encode())
+
 
 def warm_up(servers: Sequence[Server], calls: Collection[Call], *, rounds: int) -> None:
     """``rounds`` unmeasured calls of each of ``calls``, one server after the other."""

@@ -36,8 +36,8 @@ import psycopg
 from psycopg import sql
 
 from bench.common import (
+    ORCHESTRATE,
     ROOT,
-    Call,
     Sample,
     Server,
     database_url,
@@ -52,9 +52,6 @@ from bench.common import (
 )
 from perfmetrics.units import MB
 
-PROJECT = "TEST-001"
-BODY = json.dumps({"action": "analyze_and_orchestrate", "options": {"dry_run": True}}).encode()
-ORCHESTRATE: Call = ("POST", f"/orchestrate/project/{PROJECT}", BODY)
 TARGET_RATIO = 1.5
 PATTERN_TARGET_MS = 50.0
 DEMO = 10

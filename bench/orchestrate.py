@@ -21,7 +21,6 @@ metrics API and ``manage.py perftest`` compute them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,8 +28,8 @@ from dataclasses import dataclass
 import psycopg
 
 from bench.common import (
+    ORCHESTRATE,
     PERCENTILE_NOTE,
-    Call,
     Sample,
     Server,
     manage,
@@ -43,9 +42,6 @@ from bench.common import (
     warm_up,
 )
 
-PROJECT = "TEST-001"
-BODY = json.dumps({"action": "analyze_and_orchestrate", "options": {"dry_run": True}}).encode()
-ORCHESTRATE: Call = ("POST", f"/orchestrate/project/{PROJECT}", BODY)
 TARGET_RATIO = 1.5
 SEED = 1
 

@@ -14,7 +14,9 @@ import psycopg
 
 from bench.common import (
     HEADER,
-    Call,
+    ORCHESTRATE,
+    ORCHESTRATE_BODY,
+    ORCHESTRATE_PATH,
     Sample,
     Server,
     manage,
@@ -27,9 +29,6 @@ from bench.common import (
     warm_up,
 )
 
-PROJECT = "TEST-001"
-ORCHESTRATE_PATH = f"/orchestrate/project/{PROJECT}"
-ORCHESTRATE_BODY = {"action": "analyze_and_orchestrate", "options": {"dry_run": True}}
 SILK_SETTINGS = "bench.settings_silk"
 OVERHEAD_DATABASE = "orchestrator_bench_overhead"
 OVERHEAD_SEED = ["--projects", "100", "--sprints", "20", "--seed", "1", "--replace"]
@@ -70,7 +69,7 @@ class OverheadSamples:
 
 
 def measure_overhead(servers: list[Server], *, requests: int, warmup: int) -> OverheadSamples:
-    call: Call = ("POST", ORCHESTRATE_PATH, json.dumps(ORCHESTRATE_BODY).encode())
+    call = ORCHESTRATE
     warm_up(servers, [call], rounds=warmup)
     cpu_before = {server.label: worker_cpu_seconds(server) for server in servers}
     measured = measure_rounds(servers, {"orchestrate": call}, rounds=requests)
