@@ -277,6 +277,22 @@ class DecisionsSerializer(serializers.Serializer[OrchestrationOutcome]):
         ).data
 
 
+class AuditRecordSerializer(serializers.Serializer[Any]):
+    """The decision audit of the call (docs/design.md §3.5): the stored row, or for a dry
+    run the row it would have written (``id`` null)."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="Null for a dry run: nothing stored.")
+    run_id = serializers.IntegerField(allow_null=True)
+    dry_run = serializers.BooleanField()
+    decision_source = serializers.ChoiceField(choices=[m.value for m in DecisionMode])
+    base_decision = serializers.DictField()
+    proposed_adjustments = serializers.ListField(child=serializers.DictField())
+    applied_adjustments = serializers.ListField(child=serializers.DictField())
+    final_decision = serializers.DictField()
+    reasoning = serializers.CharField()
+    sprint_opened = serializers.CharField(allow_null=True)
+
+
 class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]):
     project_id = serializers.CharField()
     run_id = serializers.IntegerField(
@@ -288,6 +304,7 @@ class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]
     actions_taken = serializers.ListField(child=serializers.CharField(), source="execution.actions")
     cronjob_name = serializers.CharField(source="execution.cronjob_name", allow_null=True)
     sprint_id = serializers.CharField(source="execution.sprint_id", allow_null=True)
+    decision_audit = AuditRecordSerializer(source="audit")
     performance_metrics = serializers.SerializerMethodField()
 
     @extend_schema_field(PERFORMANCE_METRICS_SCHEMA)

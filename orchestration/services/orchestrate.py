@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -45,6 +45,23 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """The decision audit of one call: stored for a real run (``id`` set), only reported
+    for a dry run (``id`` None), docs/design.md §3.5."""
+
+    id: int | None
+    run_id: int | None
+    dry_run: bool
+    decision_source: str
+    base_decision: dict[str, Any]
+    proposed_adjustments: list[dict[str, Any]]
+    applied_adjustments: list[dict[str, Any]]
+    final_decision: dict[str, Any]
+    reasoning: str
+    sprint_opened: str | None
+
+
+@dataclass(frozen=True)
 class PerformanceSummary:
     """This run's measurements and verdict, and the project's recent runs."""
 
@@ -63,6 +80,7 @@ class OrchestrationOutcome:
     patterns: PatternAnalysis | None
     decision: Decision
     execution: Execution
+    audit: AuditRecord
     performance: PerformanceSummary | None
 
 
@@ -100,7 +118,9 @@ def orchestrate_project(
         decision = _decide(state, patterns, options, warnings=warnings, today=today)
         with component("action_execution"):
             execution = _execute(project, state, decision, options, team=team, today=today)
-            _audit(project, decision, execution, run_id=run.record_id, dry_run=options.dry_run)
+            audit = _audit(
+                project, decision, execution, run_id=run.record_id, dry_run=options.dry_run
+            )
     return OrchestrationOutcome(
         project_id=project_id,
         run_id=run.record_id,
@@ -109,6 +129,7 @@ def orchestrate_project(
         patterns=patterns,
         decision=decision,
         execution=execution,
+        audit=audit,
         performance=(
             summarize_performance(run.result, run.verdict) if run.result and run.verdict else None
         ),
@@ -277,13 +298,14 @@ def _audit(
     *,
     run_id: int | None,
     dry_run: bool,
-) -> None:
+) -> AuditRecord:
+    """The audit of this call; stored only for a real run (a dry run writes no domain row)."""
     opened = execution.sprint_id if decision.base.create_new_sprint and not dry_run else None
-    DecisionAudit.objects.create(
-        project=project,
+    record = AuditRecord(
+        id=None,
         run_id=run_id,
         dry_run=dry_run,
-        decision_source=decision.decision_source,
+        decision_source=decision.decision_source.value,
         base_decision=_json(asdict(decision.base)),
         proposed_adjustments=[_json(asdict(a.proposal)) for a in decision.adjustments],
         applied_adjustments=[
@@ -298,8 +320,23 @@ def _audit(
             "actions": list(execution.actions),
         },
         reasoning="; ".join(decision.reasoning),
+        sprint_opened=opened,
+    )
+    if dry_run:
+        return record
+    row = DecisionAudit.objects.create(
+        project=project,
+        run_id=run_id,
+        dry_run=False,
+        decision_source=record.decision_source,
+        base_decision=record.base_decision,
+        proposed_adjustments=record.proposed_adjustments,
+        applied_adjustments=record.applied_adjustments,
+        final_decision=record.final_decision,
+        reasoning=record.reasoning,
         sprint_opened_id=opened,
     )
+    return replace(record, id=row.pk)
 
 
 def _json(value: Any) -> Any:

@@ -268,7 +268,34 @@ def test_a_dry_run_changes_no_domain_row_but_is_recorded_and_flagged(api_client)
     run = Run.objects.get()
     assert run.dry_run
     assert run.success
-    assert DecisionAudit.objects.get().dry_run
+    assert DecisionAudit.objects.count() == 0
+
+
+def test_a_dry_run_reports_the_audit_it_would_write_and_stores_none(api_client):
+    make_project(backlog=15)
+
+    body = orchestrate(api_client, dry_run=True).json()
+
+    assert DecisionAudit.objects.count() == 0
+    audit = body["decision_audit"]
+    assert audit["id"] is None
+    assert audit["dry_run"] is True
+    assert audit["run_id"] == body["run_id"]
+    assert audit["final_decision"]["tasks_to_assign"] == 10
+    assert audit["reasoning"] == body["decisions"]["reasoning"]
+    assert audit["sprint_opened"] is None
+
+
+def test_a_real_run_reports_the_audit_it_stored(api_client):
+    make_project(backlog=3)
+
+    body = orchestrate(api_client).json()
+
+    stored = DecisionAudit.objects.get()
+    assert body["decision_audit"]["id"] == stored.pk
+    assert body["decision_audit"]["dry_run"] is False
+    assert body["decision_audit"]["sprint_opened"] == "TEST-001-S01" == stored.sprint_opened_id
+    assert body["decision_audit"]["final_decision"] == stored.final_decision
 
 
 def test_a_custom_schedule_and_duration_are_used(api_client):
