@@ -20,6 +20,14 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
 )
 
 
+# Only ASCII digits: str.isdigit() also accepts "²" (int() then fails) and "٣" (int() reads 3).
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def _is_number(text: str) -> bool:
+    return _NUMBER.fullmatch(text) is not None
+
+
 class CronError(ValueError):
     """A cron expression that Kubernetes would refuse."""
 
@@ -39,7 +47,7 @@ def validate_cron(expression: str) -> str:
 
 def _check_part(part: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
     base, slash, step = part.partition("/")
-    if slash and (not step.isdigit() or int(step) == 0):
+    if slash and (not _is_number(step) or int(step) == 0):
         raise CronError(f"{name}: step {step!r} must be a positive integer")
     if base == "*":
         return
@@ -54,7 +62,7 @@ def _check_part(part: str, name: str, low: int, high: int, names: dict[str, int]
 def _value(text: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
     if text.lower() in names:
         return names[text.lower()]
-    if not text.isdigit():
+    if not _is_number(text):
         raise CronError(f"{name}: {text!r} is not a number")
     value = int(text)
     if not low <= value <= high:

@@ -504,6 +504,20 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api_client, body
     assert Run.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "schedule", ["0 \u00b2 * * *", "\u0663 14 * * *", "0 14 * * \u0661-\u0665"]
+)
+def test_a_cron_with_non_ascii_digits_is_a_400_and_nothing_is_stored(api_client, schedule):
+    make_project(backlog=3)
+
+    response = orchestrate(api_client, schedule=schedule)
+
+    assert response.status_code == 400, response.content
+    assert "schedule" in response.json()["options"]
+    assert domain_rows() == {"sprints": 0, "assigned": 0, "schedules": 0, "snapshots": 0}
+    assert Run.objects.count() == 0
+
+
 def test_the_bad_cron_message_says_what_is_wrong(api_client):
     make_project(backlog=5)
 

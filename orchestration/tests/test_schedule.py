@@ -37,6 +37,11 @@ def test_it_accepts_valid_cron_expressions(expression):
         ("5-1 * * * *", "runs backwards"),
         ("a * * * *", "'a' is not a number"),
         ("0 14 * * 1-5; rm -rf /", "expected 5 fields"),
+        # Unicode digits that str.isdigit() accepts: only ASCII digits are cron digits.
+        ("0 \u00b2 * * *", "hour: '\u00b2' is not a number"),
+        ("\u0663 * * * *", "minute: '\u0663' is not a number"),
+        ("*/\u0663 * * * *", "step '\u0663' must be a positive integer"),
+        ("0 1-\uff15 * * *", "hour: '\uff15' is not a number"),
     ],
 )
 def test_it_rejects_bad_cron_expressions_saying_why(expression, message):
