@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from perfmetrics import conf as perfmetrics_conf
@@ -156,13 +156,15 @@ def summarize_performance(result: RunResult, verdict: RunVerdict) -> Performance
 def _patterns_or_warning(
     project_id: str, state: ProjectState, options: OrchestrationOptions
 ) -> tuple[PatternAnalysis | None, tuple[str, ...]]:
-    """Pattern analysis in a savepoint: any failure degrades to the rule decision."""
+    """Pattern analysis in a savepoint: any failure degrades to the rule decision
+    (docs/design.md §3.4, "Degradation"). Its component records the failure on the way
+    out, and the traceback is logged."""
     if not options.enable_pattern_recognition:
         return None, ()
     try:
         with transaction.atomic():
             return analyze_patterns(project_id, team_size=state.team_size), ()
-    except (DatabaseError, ArithmeticError, ValueError, LookupError, TypeError) as exc:
+    except Exception as exc:  # the rule decision never depends on history
         logger.exception("pattern analysis failed for %s", project_id)
         return None, (f"Pattern analysis failed ({type(exc).__name__}); using the rule decision",)
 

@@ -438,6 +438,33 @@ def test_a_failing_pattern_analysis_degrades_to_the_rule_decision(api_client):
     assert Run.objects.get().success
 
 
+@pytest.mark.parametrize(
+    "error", [AttributeError("no such thing"), RuntimeError("boom"), NotImplementedError("later")]
+)
+def test_any_failure_inside_pattern_analysis_degrades_logs_and_records_the_component(
+    api_client, caplog, error
+):
+    add_closed_sprints(make_project(backlog=5), [(5, 5)] * 3)
+
+    with mock.patch("orchestration.services.patterns.FLEET.similar_to", side_effect=error):
+        response = orchestrate(api_client)
+
+    assert response.status_code == 200, response.content
+    name = type(error).__name__
+    assert (
+        f"Pattern analysis failed ({name}); using the rule decision"
+        in (response.json()["decisions"]["warnings"])
+    )
+    assert Sprint.objects.filter(status=SprintStatus.IN_PROGRESS).count() == 1
+    failed = Component.objects.get(name="full_pattern_analysis")
+    assert not failed.success
+    assert name in failed.error
+    assert Run.objects.get().success
+    (record,) = [r for r in caplog.records if "pattern analysis failed" in r.getMessage()]
+    assert record.exc_info is not None
+    assert record.exc_info[0] is type(error)
+
+
 def test_an_unexpected_failure_rolls_everything_back_and_records_the_failed_run(api_client):
     make_project(backlog=5)
     api_client.raise_request_exception = False
