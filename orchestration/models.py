@@ -347,6 +347,10 @@ class DailyScrumSchedule(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Rows are keyed by their sprint (docs/design.md §2, "Schedule names").
+            models.UniqueConstraint(fields=["sprint"], name="one_schedule_per_sprint"),
+        ]
 
     def __str__(self) -> str:
         return self.name

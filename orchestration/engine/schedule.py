@@ -6,7 +6,7 @@ import hashlib
 import re
 
 MAX_SCHEDULE_NAME = 52
-_HASH_LENGTH = 8
+_HASH_LENGTH = 12
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -71,14 +71,15 @@ def _value(text: str, name: str, low: int, high: int, names: dict[str, int]) -> 
 
 
 def schedule_name(project_id: str, sprint_id: str) -> str:
-    """``run-dailyscrum-{project}-{sprint}``, lowercased and DNS-1123 safe, at most 52 chars.
+    """``run-dailyscrum-{project}-{sprint}-{suffix}``: DNS-1123 safe, at most 52 characters.
 
-    Longer names keep a prefix and end in a stable hash of the full name.
+    The readable part is lowercased and sanitised, so distinct ids can read alike
+    (``COLL-1``, ``coll-1``, ``coll_1``); the suffix is a hash of the exact ids, so the
+    names of distinct (project, sprint) pairs differ (docs/design.md §2).
     """
+    exact = f"{project_id}/{sprint_id}"  # "/" never occurs in an id
+    suffix = hashlib.sha256(exact.encode()).hexdigest()[:_HASH_LENGTH]
     raw = f"run-dailyscrum-{project_id}-{sprint_id}".lower()
-    name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
-    if len(name) <= MAX_SCHEDULE_NAME:
-        return name
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:_HASH_LENGTH]
-    prefix = name[: MAX_SCHEDULE_NAME - _HASH_LENGTH - 1].rstrip("-")
-    return f"{prefix}-{digest}"
+    readable = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
+    prefix = readable[: MAX_SCHEDULE_NAME - _HASH_LENGTH - 1].rstrip("-")
+    return f"{prefix}-{suffix}"

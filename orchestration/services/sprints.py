@@ -211,13 +211,16 @@ def _assign_tasks(
 
 
 def create_schedule(sprint: Sprint, cron_schedule: str) -> str:
-    """Create or re-activate the sprint's daily-scrum schedule; return its name."""
+    """Create or re-activate the sprint's daily-scrum schedule; return its name.
+
+    The row is keyed by the sprint (one schedule per sprint), never by the name.
+    """
     name = schedule_name(sprint.project_id, sprint.sprint_id)
     DailyScrumSchedule.objects.update_or_create(
-        name=name,
+        sprint=sprint,
         defaults={
+            "name": name,
             "project_id": sprint.project_id,
-            "sprint": sprint,
             "cron_schedule": cron_schedule,
             "is_active": True,
             "deactivated_at": None,

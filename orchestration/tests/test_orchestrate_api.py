@@ -53,7 +53,7 @@ def test_it_opens_the_first_sprint_and_assigns_the_oldest_tasks_round_robin(api_
     assert body["decisions"]["tasks_to_assign"] == 10
     assert body["decisions"]["sprint_name"] == "TEST-001-S01"
     assert body["sprint_id"] == "TEST-001-S01"
-    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01"
+    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c"
     sprint = Sprint.objects.get()
     assert (sprint.sprint_id, sprint.status, sprint.duration_weeks) == (
         "TEST-001-S01",
@@ -74,6 +74,24 @@ def test_it_opens_the_first_sprint_and_assigns_the_oldest_tasks_round_robin(api_
     assert DailyScrumSchedule.objects.get().cron_schedule == "0 14 * * 1-5"
     assert DecisionAudit.objects.get().run_id == body["run_id"]
     assert Run.objects.get().pk == body["run_id"]
+
+
+def test_projects_whose_ids_sanitise_alike_keep_their_own_schedules(api_client):
+    projects = ("COLL-1", "coll-1", "coll_1")
+    for project_id in projects:
+        make_project(project_id, backlog=2)
+
+    first = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
+    DailyScrumSchedule.objects.update(is_active=False)
+    healed = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
+
+    assert len(set(first.values())) == 3
+    assert healed == first
+    for project_id in projects:
+        schedule = DailyScrumSchedule.objects.get(project_id=project_id)
+        assert schedule.sprint_id == f"{project_id}-S01"
+        assert schedule.name == first[project_id]
+        assert schedule.is_active
 
 
 def test_tasks_keep_their_assignee(api_client):
@@ -192,8 +210,8 @@ def test_a_completed_sprint_closes_and_the_next_opens_in_the_same_call(api_clien
     assert first.retrospective.completion_rate == 1.0
     schedules = {s.name: s.is_active for s in DailyScrumSchedule.objects.all()}
     assert schedules == {
-        "run-dailyscrum-test-001-test-001-s01": False,
-        "run-dailyscrum-test-001-test-001-s02": True,
+        "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c": False,
+        "run-dailyscrum-test-001-test-001-s02-bbab65772a14": True,
     }
     assert project.history_features.closed_sprints == 1
 

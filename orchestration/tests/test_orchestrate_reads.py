@@ -98,5 +98,5 @@ def test_the_new_sprint_id_is_computed_once_per_request(api_client, dry_run):
 
     spy.assert_called_once_with("TEST-001", 1)
     assert body["decisions"]["sprint_name"] == body["sprint_id"] == "TEST-001-S01"
-    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01"
+    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c"
     assert Sprint.objects.filter(pk="TEST-001-S01").exists() is not dry_run
