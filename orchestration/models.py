@@ -130,6 +130,19 @@ class TaskStatus(models.TextChoices):
     COMPLETED = "completed"
 
 
+def derive_task_status(*, progress_percentage: int, in_sprint: bool) -> TaskStatus:
+    """A task's status follows from its progress and whether a sprint holds it
+    (docs/design.md §2, "Task status"). The one owner of the rule: every writer of
+    ``Task.status`` calls it."""
+    if progress_percentage >= 100:
+        return TaskStatus.COMPLETED
+    if not in_sprint:
+        return TaskStatus.UNASSIGNED
+    if progress_percentage > 0:
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.ASSIGNED_TO_SPRINT
+
+
 # The condition of TaskQuerySet.unassigned(), also for aggregates that count it among others.
 UNASSIGNED_TASK = Q(status=TaskStatus.UNASSIGNED, sprint__isnull=True)
 

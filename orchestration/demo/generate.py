@@ -32,6 +32,7 @@ from ..models import (
     ProjectStatus,
     SprintStatus,
     TaskStatus,
+    derive_task_status,
 )
 from . import words
 from .profile import DEMO_PROJECT_ID, DemoParameters, ProjectProfile, capacity_at, draw_profile
@@ -178,7 +179,11 @@ class _Simulation:
                 )
             )
             if position in finished:
-                self.tasks.append(self._task_row(task, TaskStatus.COMPLETED, sprint_id))
+                self.tasks.append(
+                    self._task_row(
+                        task, derive_task_status(progress_percentage=100, in_sprint=True), sprint_id
+                    )
+                )
         pending = [task for position, task in enumerate(tasks) if position not in finished]
         self.backlog = pending + self.backlog
         self._close(sprint_id, number, start, end, weeks, tasks=tasks, done=done)
@@ -257,10 +262,7 @@ class _Simulation:
             gained = round(self.rng.uniform(0.0, 1.3) * elapsed * 100)
             task.progress = min(100, task.progress + gained)
             task.updated_at = at(self.params.today, 0)
-            if task.progress == 100:
-                status = TaskStatus.COMPLETED
-            else:
-                status = TaskStatus.IN_PROGRESS if gained else TaskStatus.ASSIGNED_TO_SPRINT
+            status = derive_task_status(progress_percentage=task.progress, in_sprint=True)
             self.tasks.append(self._task_row(task, status, sprint_id))
         self.sprints.append(
             SprintRow(
@@ -293,7 +295,12 @@ class _Simulation:
 
     def _add_backlog(self, count: int, created_at: datetime) -> None:
         self.backlog += [self._new_task(created_at) for _ in range(count)]
-        self.tasks += [self._task_row(task, TaskStatus.UNASSIGNED, None) for task in self.backlog]
+        self.tasks += [
+            self._task_row(
+                task, derive_task_status(progress_percentage=task.progress, in_sprint=False), None
+            )
+            for task in self.backlog
+        ]
 
     def _task_row(self, task: _Task, status: TaskStatus, sprint_id: str | None) -> TaskRow:
         return TaskRow(

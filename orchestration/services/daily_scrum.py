@@ -21,7 +21,7 @@ from ..models import (
     DailyScrumReport,
     Sprint,
     Task,
-    TaskStatus,
+    derive_task_status,
 )
 
 MIN_GAIN = 5
@@ -101,8 +101,8 @@ def _advance(tasks: list[Task], rng: random.Random) -> tuple[TaskProgress, ...]:
             continue
         before = task.progress_percentage
         task.progress_percentage = min(100, before + rng.randint(MIN_GAIN, MAX_GAIN))
-        task.status = (
-            TaskStatus.COMPLETED if task.progress_percentage >= 100 else TaskStatus.IN_PROGRESS
+        task.status = derive_task_status(
+            progress_percentage=task.progress_percentage, in_sprint=True
         )
         task.updated_at = now
         moved.append(task)

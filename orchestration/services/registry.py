@@ -34,7 +34,7 @@ from ..models import (
     Sprint,
     SprintStatus,
     Task,
-    TaskStatus,
+    derive_task_status,
 )
 
 
@@ -54,17 +54,6 @@ class NewTask:
     description: str = ""
     assigned_to: str | None = None
     progress_percentage: int = 0
-
-
-def derive_task_status(*, progress_percentage: int, in_sprint: bool) -> TaskStatus:
-    """A task's status follows from its progress and whether a sprint holds it."""
-    if progress_percentage >= 100:
-        return TaskStatus.COMPLETED
-    if not in_sprint:
-        return TaskStatus.UNASSIGNED
-    if progress_percentage > 0:
-        return TaskStatus.IN_PROGRESS
-    return TaskStatus.ASSIGNED_TO_SPRINT
 
 
 @contextmanager

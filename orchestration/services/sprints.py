@@ -7,6 +7,7 @@ statements however many tasks a sprint holds.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -32,6 +33,7 @@ from ..models import (
     SprintTaskSnapshot,
     Task,
     TaskStatus,
+    derive_task_status,
 )
 
 
@@ -75,12 +77,18 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
         )
         for task_id, assignee, progress in tasks
     )
-    Task.objects.filter(sprint_id=sprint_id, progress_percentage__lt=100).update(
-        status=TaskStatus.UNASSIGNED, sprint=None
-    )
-    Task.objects.filter(sprint_id=sprint_id).exclude(status=TaskStatus.COMPLETED).update(
-        status=TaskStatus.COMPLETED
-    )
+    # Completed tasks stay with the sprint, the others go back to the backlog; each gets
+    # the status derive_task_status gives it there (one UPDATE per resulting status).
+    after: dict[tuple[TaskStatus, bool], list[str]] = defaultdict(list)
+    for task_id, _, progress in tasks:
+        stays = progress >= 100
+        task_status = derive_task_status(progress_percentage=progress, in_sprint=stays)
+        after[task_status, stays].append(task_id)
+    for (task_status, stays), task_ids in after.items():
+        changes: dict[str, object] = {"status": task_status}
+        if not stays:
+            changes["sprint"] = None
+        Task.objects.filter(pk__in=task_ids).update(**changes)
     status = (
         SprintStatus.COMPLETED
         if len(completed) == len(tasks)
@@ -203,7 +211,10 @@ def _assign_tasks(
     for task in tasks:
         task.updated_at = now
         task.sprint = sprint
-        task.status = TaskStatus.ASSIGNED_TO_SPRINT
+        # A carried-over task keeps its progress, so it may be in progress already.
+        task.status = derive_task_status(
+            progress_percentage=task.progress_percentage, in_sprint=True
+        )
         if task.assigned_to_id is None:
             task.assigned_to_id = next(members)
     Task.objects.bulk_update(tasks, ["sprint", "status", "assigned_to", "updated_at"])

@@ -255,6 +255,22 @@ def test_an_overdue_sprint_returns_its_pending_tasks_to_the_backlog_with_progres
     assert body["decisions"]["create_new_sprint"] is False
 
 
+def test_a_carried_over_task_with_progress_is_in_progress_in_the_next_sprint(api_client):
+    make_project(backlog=2)
+    orchestrate(api_client)
+    Task.objects.filter(task_id="TEST-001-TASK001").update(progress_percentage=86)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Sprint.objects.update(start_date=yesterday - timedelta(days=13), end_date=yesterday)
+
+    orchestrate(api_client)
+
+    carried = Task.objects.get(task_id="TEST-001-TASK001")
+    fresh = Task.objects.get(task_id="TEST-001-TASK002")
+    assert carried.sprint_id == fresh.sprint_id == "TEST-001-S02"
+    assert carried.status == TaskStatus.IN_PROGRESS
+    assert fresh.status == TaskStatus.ASSIGNED_TO_SPRINT
+
+
 def test_an_open_sprint_with_a_deactivated_schedule_gets_it_back(api_client):
     make_project(backlog=5)
     orchestrate(api_client)
