@@ -78,10 +78,15 @@ def decide(state: ProjectState, options: OrchestrationOptions, *, today: date) -
         reasoning.append("No active sprint, and opening sprints is disabled by the request")
     elif available == 0:
         reasoning.append("No active sprint and no unassigned tasks: nothing to plan")
+    elif not options.assign_tasks:
+        reasoning.append(
+            f"No active sprint and {available} unassigned task(s), but assign_tasks is false: "
+            "a sprint without tasks is not opened"
+        )
     else:
         create = True
         new_id = sprint_identifier(state.project_id, state.next_sprint_number)
-        tasks = min(available, options.max_tasks_per_sprint) if options.assign_tasks else 0
+        tasks = min(available, options.max_tasks_per_sprint)
         reasoning.append(
             f"No active sprint and {available} unassigned task(s): open {new_id} with {tasks} "
             f"task(s) for {options.sprint_duration_weeks} week(s)"

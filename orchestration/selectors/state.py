@@ -152,9 +152,13 @@ def projects_with_active_sprint() -> list[str]:
 
 
 def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
-    """The project's closed sprints, oldest first."""
+    """The project's closed sprints that held tasks, oldest first. A sprint closed without
+    tasks says nothing about the team's pace: it stays out of the features, the velocity
+    and the similarity (docs/design.md §4)."""
     rows = (
-        Sprint.objects.filter(project_id=project_id, status__in=CLOSED_SPRINT_STATUSES)
+        Sprint.objects.filter(
+            project_id=project_id, status__in=CLOSED_SPRINT_STATUSES, task_count__gt=0
+        )
         .order_by("number")
         .values_list("sprint_id", "task_count", "completed_count", "duration_weeks")
     )
@@ -170,4 +174,7 @@ def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
 
 
 def retrospective_count(project_id: str) -> int:
-    return SprintRetrospective.objects.filter(sprint__project_id=project_id).count()
+    """Retrospectives of the closed sprints ``sprint_outcomes`` reads (those that held tasks)."""
+    return SprintRetrospective.objects.filter(
+        sprint__project_id=project_id, sprint__task_count__gt=0
+    ).count()

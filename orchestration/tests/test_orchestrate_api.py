@@ -332,6 +332,37 @@ def test_a_real_run_reports_the_audit_it_stored(api_client):
     assert body["decision_audit"]["final_decision"] == stored.final_decision
 
 
+def test_assign_tasks_false_opens_no_empty_sprint(api_client):
+    make_project(backlog=5)
+
+    body = orchestrate(api_client, assign_tasks=False).json()
+
+    assert body["decisions"]["create_new_sprint"] is False
+    assert "a sprint without tasks is not opened" in body["decisions"]["reasoning"]
+    assert body["sprint_id"] is None
+    assert domain_rows() == {"sprints": 0, "assigned": 0, "schedules": 0, "snapshots": 0}
+
+
+def test_sprints_without_tasks_stay_out_of_features_velocity_and_similarity(api_client):
+    project = make_project(backlog=3)
+    add_closed_sprints(project, [(4, 4), (0, 0), (6, 6), (0, 0)])
+
+    features = Project.objects.get().history_features
+    velocity = api_client.get(f"/orchestrate/intelligence/patterns/velocity-trends/{project.pk}")
+
+    assert features.closed_sprints == 2
+    assert features.mean_velocity == 5.0
+    assert features.mean_tasks_per_sprint == 5.0
+    assert velocity.status_code == 200, velocity.content
+    assert velocity.json()["velocity_trends"]["sprints_analyzed"] == 2
+
+
+def test_a_project_whose_closed_sprints_held_no_tasks_has_no_features(api_client):
+    add_closed_sprints(make_project(backlog=3), [(0, 0), (0, 0)])
+
+    assert not hasattr(Project.objects.get(), "history_features")
+
+
 def test_a_custom_schedule_and_duration_are_used(api_client):
     make_project(backlog=5)
 

@@ -153,11 +153,25 @@ def test_conflicts_warn_but_never_block():
     assert "2 availability conflict(s)" in decision.reasoning[0]
 
 
-def test_assign_tasks_false_opens_an_empty_sprint():
+def test_assign_tasks_false_opens_no_sprint_and_says_why():
     decision = decide(state(), OrchestrationOptions(assign_tasks=False), today=TODAY)
 
-    assert decision.create_new_sprint
+    assert not decision.create_new_sprint
+    assert decision.new_sprint_id is None
     assert decision.tasks_to_assign == 0
+    assert not decision.create_schedule
+    assert any("a sprint without tasks is not opened" in r for r in decision.reasoning)
+
+
+def test_assign_tasks_false_still_closes_a_finished_sprint():
+    decision = decide(
+        state(active=sprint(total=5, completed=5)),
+        OrchestrationOptions(assign_tasks=False),
+        today=TODAY,
+    )
+
+    assert decision.close_sprint_id == "P-S01"
+    assert not decision.create_new_sprint
 
 
 def test_a_team_without_members_gets_a_warning():
