@@ -41,6 +41,11 @@ class Project(models.Model):
     )
     # Sprints ever opened; the next sprint is number sprint_count + 1.
     sprint_count = models.PositiveIntegerField(default=0)
+    # The assignment rotation (docs/design.md §3.3): ties go to the first member after
+    # this employee id. Not a foreign key: the rotation outlives members who leave.
+    last_assigned_member = models.CharField(
+        max_length=IDENTIFIER_LENGTH, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import cycle
 
+from ..engine.assignment import next_assignee
 from ..engine.patterns import compute_features
 from ..engine.retrospective import describe_retrospective
 from ..engine.rules import sprint_identifier
@@ -103,6 +104,7 @@ class _Simulation:
     schedules: list[ScheduleRow] = field(default_factory=list)
     outcomes: list[SprintOutcome] = field(default_factory=list)
     task_counter: int = 0
+    last_assignee: str = ""  # the assignment rotation, as Project.last_assigned_member
 
     def __post_init__(self) -> None:
         self.project_id = self.params.project_id(self.index)
@@ -151,13 +153,18 @@ class _Simulation:
 
     def _take_tasks(self, count: int, planned_at: datetime) -> list[_Task]:
         """The ``count`` oldest backlog tasks, new ones when the backlog runs out, each with
-        an assignee: its own, or the next member round-robin (as ``open_sprint`` does)."""
+        an assignee: its own, or the least loaded member, ties by the project's rotation
+        (``next_assignee``, as ``open_sprint`` does)."""
         taken, self.backlog = self.backlog[:count], self.backlog[count:]
         taken += [self._new_task(planned_at) for _ in range(count - len(taken))]
-        members = cycle(self.team)
+        eligible = sorted(self.team)
+        load = Counter(task.assignee for task in taken if task.assignee is not None)
         for task in taken:
             if task.assignee is None:
-                task.assignee = next(members)
+                task.assignee = self.last_assignee = next_assignee(
+                    eligible, load, last=self.last_assignee
+                )
+                load[task.assignee] += 1
         return taken
 
     def _play_sprint(self, number: int, start: date, weeks: int) -> None:

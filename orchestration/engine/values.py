@@ -80,6 +80,32 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class HolidayDay:
+    date: date
+    name: str
+    details: str
+
+
+@dataclass(frozen=True)
+class Absence:
+    """One PTO of a team member."""
+
+    employee_id: str
+    name: str
+    start: date
+    end: date
+    details: str
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Holidays and the team's PTO over a window wide enough for any sprint of the call."""
+
+    holidays: tuple[HolidayDay, ...] = ()
+    absences: tuple[Absence, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProjectState:
     """What the rules need to know about one project at one moment."""
 
@@ -90,6 +116,9 @@ class ProjectState:
     team_size: int
     conflicts: tuple[Conflict, ...]
     next_sprint_number: int
+    # The members by id, and their holidays and PTO from today on (docs/design.md §3.2).
+    team: tuple[str, ...] = ()
+    calendar: Calendar = Calendar()
 
 
 # --- history and patterns -------------------------------------------------------------

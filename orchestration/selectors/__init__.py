@@ -39,6 +39,7 @@ from .state import (
     retrospective_count,
     sprint_outcomes,
     sprint_window,
+    team_calendar,
     team_member_ids,
 )
 from .status import (
@@ -103,5 +104,6 @@ __all__ = [
     "retrospective_count",
     "sprint_outcomes",
     "sprint_window",
+    "team_calendar",
     "team_member_ids",
 ]

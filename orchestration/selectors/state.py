@@ -7,10 +7,13 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Q
 
+from ..engine.availability import conflicts_in
 from ..engine.values import (
+    Absence,
     ActiveSprint,
+    Calendar,
     Conflict,
-    ConflictType,
+    HolidayDay,
     ProjectState,
     SprintOutcome,
     TaskSummary,
@@ -71,14 +74,21 @@ def project_state(
         total=Count("pk"), unassigned=Count("pk", filter=UNASSIGNED_TASK)
     )
     start, end = sprint_window(today, duration_weeks)
+    active = active_sprint(project.pk)
+    # Wide enough for any sprint this call may open (intelligence adds at most one week)
+    # and for the rest of the running sprint.
+    horizon = max(today + timedelta(weeks=duration_weeks + 1), active.end_date if active else today)
+    calendar = team_calendar(team, start=today, end=horizon)
     return ProjectState(
         project_id=project.pk,
         backlog_tasks=counts["total"],
         unassigned_tasks=counts["unassigned"],
-        active_sprint=active_sprint(project.pk),
+        active_sprint=active,
         team_size=len(team),
-        conflicts=availability_conflicts(team, start=start, end=end),
+        conflicts=conflicts_in(calendar, start=start, end=end),
         next_sprint_number=project.sprint_count + 1,
+        team=tuple(team),
+        calendar=calendar,
     )
 
 
@@ -112,36 +122,40 @@ def active_sprint(project_id: str) -> ActiveSprint | None:
     )
 
 
+def team_calendar(member_ids: Sequence[str], *, start: date, end: date) -> Calendar:
+    """Holidays inside [start, end] and the PTO of ``member_ids`` overlapping it (two
+    queries, one without a team)."""
+    holidays = tuple(
+        HolidayDay(date=h.date, name=h.name, details=f"{h.get_type_display()} holiday")
+        for h in Holiday.objects.filter(date__range=(start, end))
+    )
+    if not member_ids:
+        return Calendar(holidays=holidays)
+    pto = PTO.objects.filter(
+        employee_id__in=member_ids, start_date__lte=end, end_date__gte=start
+    ).select_related("employee")
+    absences = tuple(
+        Absence(
+            employee_id=p.employee_id,
+            name=p.employee.name,
+            start=p.start_date,
+            end=p.end_date,
+            details=(
+                f"{p.employee_id} off {p.start_date.isoformat()} to {p.end_date.isoformat()}"
+                + (f": {p.reason}" if p.reason else "")
+            ),
+        )
+        for p in pto
+    )
+    return Calendar(holidays=holidays, absences=absences)
+
+
 def availability_conflicts(
     member_ids: Sequence[str], *, start: date, end: date
 ) -> tuple[Conflict, ...]:
     """Holidays inside [start, end] and team PTO overlapping it, ordered by date."""
-    conflicts = [
-        Conflict(
-            type=ConflictType.HOLIDAY,
-            date=holiday.date,
-            name=holiday.name,
-            details=f"{holiday.get_type_display()} holiday",
-        )
-        for holiday in Holiday.objects.filter(date__range=(start, end))
-    ]
-    if member_ids:
-        pto = PTO.objects.filter(
-            employee_id__in=member_ids, start_date__lte=end, end_date__gte=start
-        ).select_related("employee")
-        conflicts += [
-            Conflict(
-                type=ConflictType.PTO,
-                date=max(p.start_date, start),
-                name=p.employee.name,
-                details=(
-                    f"{p.employee_id} off {p.start_date.isoformat()} to {p.end_date.isoformat()}"
-                    + (f": {p.reason}" if p.reason else "")
-                ),
-            )
-            for p in pto
-        ]
-    return tuple(sorted(conflicts, key=lambda c: (c.date, c.type, c.name)))
+    calendar = team_calendar(member_ids, start=start, end=end)
+    return conflicts_in(calendar, start=start, end=end)
 
 
 def projects_with_active_sprint() -> list[str]:

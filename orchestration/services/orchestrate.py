@@ -230,7 +230,7 @@ def _execute(
     if base.heal_schedule and active is not None:
         _heal(project, active.sprint_id, options.schedule, progress)
     if base.create_new_sprint:
-        _open(project, decision, options, progress, team=team, today=today)
+        _open(project, state, decision, options, progress, team=team, today=today)
     return progress.freeze()
 
 
@@ -254,6 +254,7 @@ def _heal(project: Project, sprint_id: str, cron: str, progress: _Progress) -> N
 
 def _open(
     project: Project,
+    state: ProjectState,
     decision: Decision,
     options: OrchestrationOptions,
     progress: _Progress,
@@ -279,6 +280,7 @@ def _open(
             today=today,
             sprint_id=sprint_id,
             team=team,
+            calendar=state.calendar,
         )
         assigned = len(opened.assigned_task_ids)
         progress.cronjob_name = opened.schedule_name
