@@ -6,10 +6,12 @@ window wide enough for any sprint the call may open, and every window is cut her
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, timedelta
+from fractions import Fraction
 
-from .values import Calendar, Conflict, ConflictType
+from .values import Calendar, Conflict, ConflictType, SprintWindow
 
 SATURDAY = 5
 
@@ -36,18 +38,38 @@ def member_working_days(
     return result
 
 
-def team_capacity(calendar: Calendar, team: Sequence[str], *, start: date, end: date) -> float:
+def team_capacity(calendar: Calendar, team: Sequence[str], *, start: date, end: date) -> Fraction:
     """Sum of the members' available working days / (members * working days), in [0, 1].
 
-    1.0 without a team (nothing to scale by); 0.0 when the window has no working day.
+    1 without a team (nothing to scale by); 0 when the window has no working day.
+    Exact, so that scaling a task count by it never rounds up by accident.
     """
     if not team:
-        return 1.0
+        return Fraction(1)
     days = len(working_days(calendar, start=start, end=end))
     if days == 0:
-        return 0.0
+        return Fraction(0)
     available = sum(member_working_days(calendar, team, start=start, end=end).values())
-    return available / (len(team) * days)
+    return Fraction(available, len(team) * days)
+
+
+def sprint_window(
+    calendar: Calendar, team: Sequence[str], *, start: date, end: date
+) -> SprintWindow:
+    return SprintWindow(
+        start=start,
+        end=end,
+        conflicts=conflicts_in(calendar, start=start, end=end),
+        capacity=team_capacity(calendar, team, start=start, end=end),
+        working_days=len(working_days(calendar, start=start, end=end)),
+    )
+
+
+def scale_by_capacity(rule_tasks: int, capacity: Fraction) -> int:
+    """``ceil(capacity * rule_tasks)``, at least 1 when anyone is available, 0 when nobody is."""
+    if capacity == 0 or rule_tasks == 0:
+        return 0
+    return max(1, math.ceil(capacity * rule_tasks))
 
 
 def conflicts_in(calendar: Calendar, *, start: date, end: date) -> tuple[Conflict, ...]:

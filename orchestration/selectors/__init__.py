@@ -32,13 +32,11 @@ from .registry import (
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
-    availability_conflicts,
     get_project,
     project_state,
     projects_with_active_sprint,
     retrospective_count,
     sprint_outcomes,
-    sprint_window,
     team_calendar,
     team_member_ids,
 )
@@ -72,7 +70,6 @@ __all__ = [
     "ScheduleState",
     "SprintSummary",
     "active_sprint",
-    "availability_conflicts",
     "backlog_counts",
     "current_sprint",
     "decision_audits",
@@ -103,7 +100,6 @@ __all__ = [
     "require_project",
     "retrospective_count",
     "sprint_outcomes",
-    "sprint_window",
     "team_calendar",
     "team_member_ids",
 ]

@@ -7,12 +7,10 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Q
 
-from ..engine.availability import conflicts_in
 from ..engine.values import (
     Absence,
     ActiveSprint,
     Calendar,
-    Conflict,
     HolidayDay,
     ProjectState,
     SprintOutcome,
@@ -50,11 +48,6 @@ def get_project(project_id: str, *, lock: bool = False) -> Project:
         raise ProjectNotFoundError(project_id) from None
 
 
-def sprint_window(today: date, duration_weeks: int) -> tuple[date, date]:
-    """The availability window of a sprint starting today: [today, today + duration]."""
-    return today, today + timedelta(weeks=duration_weeks)
-
-
 def team_member_ids(project_id: str) -> tuple[str, ...]:
     """The project's members by id. Orchestration reads them once, under the project lock,
     and hands them to every step that needs the team."""
@@ -68,12 +61,12 @@ def team_member_ids(project_id: str) -> tuple[str, ...]:
 def project_state(
     project: Project, *, team: Sequence[str], today: date, duration_weeks: int
 ) -> ProjectState:
-    """Backlog counts, the active sprint, and the availability conflicts of ``team``
-    (the project's ``team_member_ids``)."""
+    """Backlog counts, the active sprint, and the holidays and PTO of ``team`` (the
+    project's ``team_member_ids``) from ``today`` to the end of any sprint this call may
+    open or the running sprint's end; the engine cuts the windows (docs/design.md §3.2)."""
     counts = Task.objects.filter(project=project).aggregate(
         total=Count("pk"), unassigned=Count("pk", filter=UNASSIGNED_TASK)
     )
-    start, end = sprint_window(today, duration_weeks)
     active = active_sprint(project.pk)
     # Wide enough for any sprint this call may open (intelligence adds at most one week)
     # and for the rest of the running sprint.
@@ -85,7 +78,6 @@ def project_state(
         unassigned_tasks=counts["unassigned"],
         active_sprint=active,
         team_size=len(team),
-        conflicts=conflicts_in(calendar, start=start, end=end),
         next_sprint_number=project.sprint_count + 1,
         team=tuple(team),
         calendar=calendar,
@@ -148,14 +140,6 @@ def team_calendar(member_ids: Sequence[str], *, start: date, end: date) -> Calen
         for p in pto
     )
     return Calendar(holidays=holidays, absences=absences)
-
-
-def availability_conflicts(
-    member_ids: Sequence[str], *, start: date, end: date
-) -> tuple[Conflict, ...]:
-    """Holidays inside [start, end] and team PTO overlapping it, ordered by date."""
-    calendar = team_calendar(member_ids, start=start, end=end)
-    return conflicts_in(calendar, start=start, end=end)
 
 
 def projects_with_active_sprint() -> list[str]:

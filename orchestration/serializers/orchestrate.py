@@ -46,6 +46,10 @@ class OptionsSerializer(RejectUnknownFieldsMixin, serializers.Serializer[Any]):
     dry_run = StrictBooleanField(
         default=_DEFAULTS.dry_run, help_text="Decide and report; change no domain table."
     )
+    capacity_planning = StrictBooleanField(
+        default=_DEFAULTS.capacity_planning,
+        help_text="Scale the tasks of a new sprint by the team's capacity (holidays, PTO).",
+    )
 
     def validate_schedule(self, value: str) -> str:
         try:
@@ -76,8 +80,17 @@ class ConflictSerializer(serializers.Serializer[Any]):
 
 
 class TeamAvailabilitySerializer(serializers.Serializer[Any]):
+    """Over the sprint opened (or that would open), else the running sprint's remaining
+    days; no window when neither (docs/design.md §3.2)."""
+
     status = serializers.ChoiceField(choices=["available", "conflicts_detected"])
     conflicts = ConflictSerializer(many=True)
+    window_start = serializers.DateField(allow_null=True)
+    window_end = serializers.DateField(allow_null=True)
+    capacity = serializers.FloatField(
+        allow_null=True,
+        help_text="Member working days available / (members x working days); null: no window.",
+    )
 
 
 class TaskSummarySerializer(serializers.Serializer[Any]):
@@ -175,9 +188,16 @@ class AnalysisSerializer(serializers.Serializer[OrchestrationOutcome]):
 
     @extend_schema_field(TeamAvailabilitySerializer)
     def get_team_availability(self, outcome: OrchestrationOutcome) -> Any:
-        conflicts = outcome.state.conflicts
+        window = outcome.decision.window
+        conflicts = window.conflicts if window else ()
         return TeamAvailabilitySerializer(
-            {"status": "conflicts_detected" if conflicts else "available", "conflicts": conflicts}
+            {
+                "status": "conflicts_detected" if conflicts else "available",
+                "conflicts": conflicts,
+                "window_start": window.start if window else None,
+                "window_end": window.end if window else None,
+                "capacity": round(float(window.capacity), 4) if window else None,
+            }
         ).data
 
 

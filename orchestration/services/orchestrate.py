@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
@@ -183,7 +184,16 @@ def _decide(
     proposals = propose_adjustments(base, patterns) if patterns is not None else ()
     with component("confidence_gating"):
         adjustments = gate_proposals(proposals, base=base, config=config, options=options)
-    return finalize_decision(base, adjustments, config=config, patterns=patterns, warnings=warnings)
+    return finalize_decision(
+        base,
+        adjustments,
+        config=config,
+        patterns=patterns,
+        warnings=warnings,
+        replan=lambda weeks: rules.plan_for_weeks(
+            state, options, today=today, weeks=weeks, rule_tasks=base.rule_tasks
+        ),
+    )
 
 
 @dataclass
@@ -351,4 +361,6 @@ def _json(value: Any) -> Any:
         return [_json(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Fraction):
+        return round(float(value), 4)
     return value

@@ -188,18 +188,17 @@ def open_sprint(
         duration_weeks=duration_weeks,
         decision_source=decision_source,
     )
+    Project.objects.filter(pk=project.pk).update(
+        sprint_count=number, status=ProjectStatus.IN_PROGRESS, updated_at=timezone.now()
+    )
     if team is None:
         team = selectors.team_member_ids(project.pk)
     if calendar is None:
         calendar = selectors.team_calendar(team, start=today, end=end)
     available = member_working_days(calendar, team, start=today, end=end)
     assigned, last = _assign_tasks(project, sprint, tasks_to_assign, team=team, available=available)
-    Project.objects.filter(pk=project.pk).update(
-        sprint_count=number,
-        status=ProjectStatus.IN_PROGRESS,
-        last_assigned_member=last,
-        updated_at=timezone.now(),
-    )
+    if last != project.last_assigned_member:
+        Project.objects.filter(pk=project.pk).update(last_assigned_member=last)
     name = create_schedule(sprint, cron_schedule) if cron_schedule is not None else None
     return OpenedSprint(sprint_id=sprint_id, assigned_task_ids=assigned, schedule_name=name)
 
