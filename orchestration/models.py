@@ -443,6 +443,30 @@ class DecisionAudit(models.Model):
         return f"Decision for {self.project_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class SprintControlAction(models.TextChoices):
+    CLOSE = "close"
+    EXTEND = "extend"
+
+
+class SprintControlAudit(models.Model):
+    """A manual close or extension of a sprint (docs/design.md §3.7, "Sprint controls")."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="control_audits")
+    action = models.CharField(max_length=10, choices=SprintControlAction.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    previous_end_date = models.DateField()
+    new_end_date = models.DateField()
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.sprint_id}"
+
+
 class ProjectHistoryFeatures(models.Model):
     """Per-project history features (docs/design.md §4), refreshed whenever a sprint closes.
 

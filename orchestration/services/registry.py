@@ -114,8 +114,8 @@ def delete_project(*, project_id: str) -> None:
         )
         if active is not None:
             raise ConflictError(
-                f"Project {project_id!r} has sprint {active!r} in progress; "
-                "close it before deleting the project."
+                f"Project {project_id!r} has sprint {active!r} in progress; close it with "
+                f"POST /api/sprints/{active}/close before deleting the project."
             )
         project.delete()
 

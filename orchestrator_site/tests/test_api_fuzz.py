@@ -133,3 +133,14 @@ def test_it_fuzzes_the_schema_the_service_serves():
     assert anonymous.status_code == 401
     assert served.status_code == 200
     assert json.loads(served.content) == SCHEMA
+
+
+def test_the_fuzzed_schema_covers_every_scrum_control_endpoint():
+    operations = {
+        operation["operationId"]
+        for path in SCHEMA["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+    assert {"close_sprint", "extend_sprint"} <= operations

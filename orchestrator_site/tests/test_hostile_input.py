@@ -283,6 +283,8 @@ def test_hostile_ids_in_the_path_are_404s_and_change_nothing(api_client, hostile
             {"mode": "rule_based_only"},
         ),
         ("get", f"/orchestrate/intelligence/performance/runs/{segment}", None),
+        ("post", f"/api/sprints/{segment}/close", {"reason": "x"}),
+        ("post", f"/api/sprints/{segment}/extend", {"weeks": 1}),
     ]
 
     answers = [
@@ -324,3 +326,36 @@ def test_sql_looking_query_parameters_are_refused_or_match_nothing(api_client, u
     if status == 200:
         assert response.json()["results"] == []
     assert rows() == before
+
+
+# --- sprint controls -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/sprints/{}/close", {"reason": "r" * 501}, "reason"),
+        ("/api/sprints/{}/close", {"reason": "stop\u0000"}, "reason"),
+        ("/api/sprints/{}/close", {"reason": ["x"]}, "reason"),
+        ("/api/sprints/{}/extend", {"weeks": 10**30}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": -1}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": True}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": 1, "reason": "\u0000"}, "reason"),
+        ("/api/sprints/{}/extend", {"weeks": 1, "end_date": "2099-01-01"}, "end_date"),
+    ],
+)
+def test_hostile_sprint_control_bodies_are_400s_and_change_nothing(api_client, url, body, field):
+    make_project("TEST-001", backlog=3)
+    api_client.post(
+        ORCHESTRATE.format("TEST-001"), {"action": "analyze_and_orchestrate"}, format="json"
+    )
+    sprint = Sprint.objects.get()
+    before = rows()
+
+    response = api_client.post(url.format(sprint.pk), body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert rows() == before
+    after = Sprint.objects.get()
+    assert (after.status, after.end_date) == (sprint.status, sprint.end_date)
