@@ -328,6 +328,9 @@ class SprintRetrospective(models.Model):
     what_could_be_improved = models.TextField()
     tasks_summary = models.JSONField(default=dict)
     completion_rate = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    # Action items of the project's earlier retrospectives still open when this one was
+    # written (docs/design.md §3.3).
+    earlier_open_action_items = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

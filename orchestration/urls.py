@@ -87,6 +87,16 @@ urlpatterns += [
         registry.ProjectSprintListView.as_view(),
         name="project-sprint-list",
     ),
+    path(
+        "api/projects/<str:project_id>/action-items/",
+        registry.ProjectActionItemListView.as_view(),
+        name="project-action-item-list",
+    ),
+    path(
+        "api/action-items/<str:item_id>/",
+        registry.ActionItemDetailView.as_view(),
+        name="action-item-detail",
+    ),
     path("api/employees/", registry.EmployeeListView.as_view(), name="employee-list"),
     path("api/tasks/<str:task_id>/", registry.TaskDetailView.as_view(), name="task-detail"),
     path("api/sprints/<str:sprint_id>/", registry.SprintDetailView.as_view(), name="sprint-detail"),

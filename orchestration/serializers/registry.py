@@ -18,12 +18,15 @@ from rest_framework import serializers
 from .. import selectors
 from ..models import (
     PTO,
+    ActionItemStatus,
     Employee,
     Holiday,
     Project,
     ProjectMembership,
     ProjectStatus,
+    RetrospectiveActionItem,
     Sprint,
+    SprintRetrospective,
     SprintStatus,
     SprintTaskSnapshot,
     Task,
@@ -311,6 +314,36 @@ class SprintSnapshotSerializer(serializers.ModelSerializer[SprintTaskSnapshot]):
         read_only_fields = fields
 
 
+class ActionItemSerializer(serializers.ModelSerializer[RetrospectiveActionItem]):
+    sprint = serializers.CharField(source="retrospective.sprint_id", read_only=True)
+
+    class Meta:
+        model = RetrospectiveActionItem
+        fields = ["id", "sprint", "description", "status"]
+        read_only_fields = fields
+
+
+class ActionItemUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ActionItemStatus.choices)
+
+
+class RetrospectiveSerializer(serializers.ModelSerializer[SprintRetrospective]):
+    action_items = ActionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SprintRetrospective
+        fields = [
+            "what_went_well",
+            "what_could_be_improved",
+            "completion_rate",
+            "tasks_summary",
+            "earlier_open_action_items",
+            "action_items",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class SprintDetailSerializer(SprintSerializer):
     tasks = TaskSerializer(many=True, read_only=True, help_text="Tasks the sprint holds now.")
     closing_snapshot = SprintSnapshotSerializer(
@@ -321,9 +354,17 @@ class SprintDetailSerializer(SprintSerializer):
         "empty while it is in progress.",
     )
 
+    retrospective = serializers.SerializerMethodField()
+
     class Meta(SprintSerializer.Meta):
-        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot"]
+        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot", "retrospective"]
         read_only_fields = fields
+
+    @extend_schema_field(RetrospectiveSerializer(allow_null=True))
+    def get_retrospective(self, sprint: Sprint) -> Any:
+        """Null while the sprint is in progress (its retrospective is written at closing)."""
+        retrospective = getattr(sprint, "retrospective", None)
+        return RetrospectiveSerializer(retrospective).data if retrospective else None
 
 
 # --- calendar ------------------------------------------------------------------------

@@ -25,12 +25,14 @@ from .. import selectors
 from ..exceptions import ConflictError, InvalidInputError, NotFoundError
 from ..models import (
     PTO,
+    ActionItemStatus,
     Employee,
     Holiday,
     HolidayType,
     Project,
     ProjectHistoryFeatures,
     ProjectMembership,
+    RetrospectiveActionItem,
     Sprint,
     SprintStatus,
     Task,
@@ -304,3 +306,18 @@ def create_pto(*, employee_id: str, start_date: date, end_date: date, reason: st
         return PTO.objects.create(
             employee_id=employee_id, start_date=start_date, end_date=end_date, reason=reason
         )
+
+
+# --- retrospective action items ----------------------------------------------------------
+
+
+def update_action_item(*, item_id: str, status: ActionItemStatus) -> RetrospectiveActionItem:
+    """Set an action item's status (``open`` or ``done``).
+
+    Takes the project lock, as closing a sprint (which counts the open items) does.
+    """
+    with transaction.atomic():
+        item = selectors.get_action_item(item_id)
+        selectors.get_project(item.retrospective.sprint.project_id, lock=True)
+        RetrospectiveActionItem.objects.filter(pk=item.pk).update(status=status)
+        return selectors.get_action_item(item_id)

@@ -23,6 +23,7 @@ from ..engine.rules import sprint_identifier
 from ..engine.schedule import schedule_name
 from ..engine.values import HISTORY_FEATURE_FIELDS, Calendar, DecisionMode
 from ..models import (
+    ActionItemStatus,
     DailyScrumSchedule,
     Project,
     ProjectHistoryFeatures,
@@ -101,6 +102,7 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
     )
     _write_retrospective(
         sprint_id,
+        project_id=project.pk,
         total=len(tasks),
         completed=len(completed),
         in_progress=in_progress,
@@ -116,10 +118,23 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
 
 
 def _write_retrospective(
-    sprint_id: str, *, total: int, completed: int, in_progress: int, not_started: int
+    sprint_id: str,
+    *,
+    project_id: str,
+    total: int,
+    completed: int,
+    in_progress: int,
+    not_started: int,
 ) -> None:
+    earlier_open = RetrospectiveActionItem.objects.filter(
+        retrospective__sprint__project_id=project_id, status=ActionItemStatus.OPEN
+    ).count()
     content = describe_retrospective(
-        total=total, completed=completed, in_progress=in_progress, not_started=not_started
+        total=total,
+        completed=completed,
+        in_progress=in_progress,
+        not_started=not_started,
+        earlier_open=earlier_open,
     )
     retrospective = SprintRetrospective.objects.create(
         sprint_id=sprint_id,
@@ -127,6 +142,7 @@ def _write_retrospective(
         what_could_be_improved=content.what_could_be_improved,
         tasks_summary=content.tasks_summary,
         completion_rate=content.completion_rate,
+        earlier_open_action_items=earlier_open,
     )
     RetrospectiveActionItem.objects.bulk_create(
         RetrospectiveActionItem(retrospective=retrospective, description=text)
