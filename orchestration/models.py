@@ -6,8 +6,11 @@ because the API uses them.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Self, TypeVar
+from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +33,28 @@ class ProjectStatus(models.TextChoices):
     IN_PROGRESS = "in_progress"
 
 
+class Weekday(models.TextChoices):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+@cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name this system knows (``Europe/Berlin``, ``UTC``); a set
+    lookup, so no name ever reaches the file system."""
+    if value not in _time_zone_names():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.")
+
+
 class Project(models.Model):
     project_id = models.CharField(
         primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
@@ -45,6 +70,20 @@ class Project(models.Model):
     # this employee id. Not a foreign key: the rotation outlives members who leave.
     last_assigned_member = models.CharField(
         max_length=IDENTIFIER_LENGTH, blank=True, default="", db_default=""
+    )
+    # The project's cadence (docs/design.md §3.1, "Project cadence").
+    time_zone = models.CharField(
+        max_length=64, default="UTC", db_default="UTC", validators=[validate_time_zone]
+    )
+    # Blank: a sprint starts on the day it is opened.
+    sprint_start_weekday = models.CharField(
+        max_length=9, choices=Weekday.choices, blank=True, default="", db_default=""
+    )
+    default_sprint_duration_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    default_max_tasks_per_sprint = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -39,10 +39,19 @@ def describe_conflict(conflict: Conflict) -> str:
     return f"{label} on {conflict.date.isoformat()}: {conflict.name} ({conflict.details})"
 
 
+def sprint_start(today: date, weekday: int | None) -> date:
+    """The first day of a sprint opened today: today, or the next ``weekday``
+    (0 = Monday) on or after today."""
+    if weekday is None:
+        return today
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
 def opening_window(state: ProjectState, *, today: date, weeks: int) -> SprintWindow:
     """The window of a sprint opened today for ``weeks`` weeks: its first to its last day."""
+    start = sprint_start(today, state.start_weekday)
     return sprint_window(
-        state.calendar, state.team, start=today, end=today + timedelta(weeks=weeks, days=-1)
+        state.calendar, state.team, start=start, end=start + timedelta(weeks=weeks, days=-1)
     )
 
 

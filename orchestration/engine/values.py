@@ -39,6 +39,9 @@ class OrchestrationOptions:
     enable_pattern_recognition: bool = True
     dry_run: bool = False
     capacity_planning: bool = True
+    # Options the request left out, which the project's own defaults may fill
+    # (docs/design.md §3.1, "Project cadence").
+    project_defaults: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class ProjectState:
     # The members by id, and their holidays and PTO from today on (docs/design.md §3.2).
     team: tuple[str, ...] = ()
     calendar: Calendar = Calendar()
+    # The weekday (0 = Monday) the project's sprints start on; None: the day of opening.
+    start_weekday: int | None = None
 
 
 # --- history and patterns -------------------------------------------------------------

@@ -28,8 +28,10 @@ from ..models import (
     SprintRetrospective,
     SprintStatus,
     Task,
+    Weekday,
 )
 
+WEEKDAYS = [day.value for day in Weekday]  # Monday first, as date.weekday()
 CLOSED_SPRINT_STATUSES = (SprintStatus.COMPLETED, SprintStatus.CLOSED_WITH_PENDING_TASKS)
 
 
@@ -69,8 +71,10 @@ def project_state(
     )
     active = active_sprint(project.pk)
     # Wide enough for any sprint this call may open (intelligence adds at most one week)
-    # and for the rest of the running sprint.
-    horizon = max(today + timedelta(weeks=duration_weeks + 1), active.end_date if active else today)
+    # and for the rest of the running sprint; a start weekday can push the start 6 days on.
+    horizon = max(
+        today + timedelta(weeks=duration_weeks + 1, days=6), active.end_date if active else today
+    )
     calendar = team_calendar(team, start=today, end=horizon)
     return ProjectState(
         project_id=project.pk,
@@ -81,6 +85,9 @@ def project_state(
         next_sprint_number=project.sprint_count + 1,
         team=tuple(team),
         calendar=calendar,
+        start_weekday=(
+            WEEKDAYS.index(project.sprint_start_weekday) if project.sprint_start_weekday else None
+        ),
     )
 
 

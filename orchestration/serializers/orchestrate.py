@@ -24,6 +24,7 @@ from .fields import (
 from .performance import PERFORMANCE_METRICS_SCHEMA, PerformanceMetricsDict, present_performance
 
 ACTION = "analyze_and_orchestrate"
+PROJECT_DEFAULTS = frozenset({"sprint_duration_weeks", "max_tasks_per_sprint"})
 _DEFAULTS = OrchestrationOptions()
 
 
@@ -66,7 +67,10 @@ class OrchestrateRequestSerializer(RejectUnknownFieldsMixin, serializers.Seriali
         raw = self.validated_data.get("options")
         if raw is None:
             raw = OptionsSerializer(data={}).run_validation({})
-        return OrchestrationOptions(**raw)
+        sent = self.initial_data.get("options") if isinstance(self.initial_data, dict) else None
+        # Left out, these come from the project's cadence when it sets them (§3.1).
+        omitted = frozenset(PROJECT_DEFAULTS - set(sent if isinstance(sent, dict) else ()))
+        return OrchestrationOptions(**raw, project_defaults=omitted)
 
 
 # --- response ---------------------------------------------------------------------------

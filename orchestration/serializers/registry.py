@@ -95,6 +95,10 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
             "status",
             "team_size",
             "sprint_count",
+            "time_zone",
+            "sprint_start_weekday",
+            "default_sprint_duration_weeks",
+            "default_max_tasks_per_sprint",
             "created_at",
             "updated_at",
         ]
@@ -108,9 +112,20 @@ class ProjectCreateSerializer(StrictModelSerializer[Project]):
 
 
 class ProjectUpdateSerializer(StrictModelSerializer[Project]):
+    """Name and cadence (docs/design.md §3.1, "Project cadence"); null clears a default."""
+
     class Meta:
         model = Project
-        fields = ["project_id", "status", "name", "codename"]
+        fields = [
+            "project_id",
+            "status",
+            "name",
+            "codename",
+            "time_zone",
+            "sprint_start_weekday",
+            "default_sprint_duration_weeks",
+            "default_max_tasks_per_sprint",
+        ]
         read_only_fields = ["project_id", "status"]
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,7 +100,6 @@ def orchestrate_project(
     dry run, which changes nothing but is still recorded), so concurrent calls for
     one project are serialised and a crash leaves nothing half-done.
     """
-    today = today or timezone.localdate()
     with measured_transaction(
         RUN_NAME,
         project_id=project_id,
@@ -110,15 +110,18 @@ def orchestrate_project(
     ) as run:
         with component("project_analysis"):
             project = selectors.get_project(project_id, lock=not options.dry_run)
+            options = with_project_cadence(options, project)
+            # "Today" is the project's day (docs/design.md §3.1, "Project cadence").
+            day = today or timezone.localdate(timezone=ZoneInfo(project.time_zone))
             # Read once under the lock; the state, the closing and the opening all use it.
             team = selectors.team_member_ids(project_id)
             state = selectors.project_state(
-                project, team=team, today=today, duration_weeks=options.sprint_duration_weeks
+                project, team=team, today=day, duration_weeks=options.sprint_duration_weeks
             )
         patterns, warnings = _patterns_or_warning(project_id, state, options)
-        decision = _decide(state, patterns, options, warnings=warnings, today=today)
+        decision = _decide(state, patterns, options, warnings=warnings, today=day)
         with component("action_execution"):
-            execution = _execute(project, state, decision, options, team=team, today=today)
+            execution = _execute(project, state, decision, options, team=team, today=day)
             audit = _audit(
                 project, decision, execution, run_id=run.record_id, dry_run=options.dry_run
             )
@@ -135,6 +138,17 @@ def orchestrate_project(
             summarize_performance(run.result, run.verdict) if run.result and run.verdict else None
         ),
     )
+
+
+def with_project_cadence(options: OrchestrationOptions, project: Project) -> OrchestrationOptions:
+    """The project's default duration and maximum tasks, for the options the request left
+    out (``options.project_defaults``); request options always win."""
+    weeks, tasks = project.default_sprint_duration_weeks, project.default_max_tasks_per_sprint
+    if weeks is not None and "sprint_duration_weeks" in options.project_defaults:
+        options = replace(options, sprint_duration_weeks=weeks)
+    if tasks is not None and "max_tasks_per_sprint" in options.project_defaults:
+        options = replace(options, max_tasks_per_sprint=tasks)
+    return options
 
 
 def summarize_performance(result: RunResult, verdict: RunVerdict) -> PerformanceSummary:
@@ -287,7 +301,8 @@ def _open(
             tasks_to_assign=decision.tasks_to_assign,
             decision_source=decision.decision_source,
             cron_schedule=options.schedule if create_schedule else None,
-            today=today,
+            # The sprint's first day: today, or the project's start weekday (§3.1).
+            today=decision.window.start if decision.window else today,
             sprint_id=sprint_id,
             team=team,
             calendar=state.calendar,

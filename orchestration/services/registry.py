@@ -83,18 +83,30 @@ def create_project(*, project_id: str, name: str, codename: str = "") -> Project
 
 
 def update_project(
-    *, project_id: str, name: str | Unset = UNSET, codename: str | Unset = UNSET
+    *,
+    project_id: str,
+    name: str | Unset = UNSET,
+    codename: str | Unset = UNSET,
+    time_zone: str | Unset = UNSET,
+    sprint_start_weekday: str | Unset = UNSET,
+    default_sprint_duration_weeks: int | Unset | None = UNSET,
+    default_max_tasks_per_sprint: int | Unset | None = UNSET,
 ) -> Project:
-    """Rename a project; its id, status and sprints are not editable here."""
+    """Rename a project or change its cadence; its id, status and sprints are not
+    editable here. Takes the project lock, as orchestration reads the cadence."""
+    changes = {
+        "name": name,
+        "codename": codename,
+        "time_zone": time_zone,
+        "sprint_start_weekday": sprint_start_weekday,
+        "default_sprint_duration_weeks": default_sprint_duration_weeks,
+        "default_max_tasks_per_sprint": default_max_tasks_per_sprint,
+    }
     with transaction.atomic():
         project = selectors.get_project(project_id, lock=True)
-        changed = []
-        if name is not UNSET:
-            project.name = name
-            changed.append("name")
-        if codename is not UNSET:
-            project.codename = codename
-            changed.append("codename")
+        changed = [field for field, value in changes.items() if value is not UNSET]
+        for field in changed:
+            setattr(project, field, changes[field])
         if changed:
             project.save(update_fields=[*changed, "updated_at"])
         return project
