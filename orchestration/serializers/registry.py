@@ -31,6 +31,7 @@ from ..models import (
     SprintTaskSnapshot,
     Task,
     TaskStatus,
+    Weekday,
 )
 from ..services.registry import NewTask
 from .fields import RejectUnknownFieldsMixin, StrictCharField
@@ -83,6 +84,7 @@ class OptionalEmailField(StrictCharField):
 
 class ProjectSerializer(serializers.ModelSerializer[Project]):
     status = ProjectStatusField(read_only=True)
+    sprint_start_weekday = serializers.SerializerMethodField()
     team_size = serializers.IntegerField(read_only=True, help_text="Number of members.")
     sprint_count = serializers.IntegerField(read_only=True, help_text="Sprints ever opened.")
 
@@ -104,6 +106,16 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=Weekday.choices,
+            allow_null=True,
+            help_text="The weekday sprints start on; null: the day a sprint is opened.",
+        )
+    )
+    def get_sprint_start_weekday(self, project: Project) -> str | None:
+        return project.sprint_start_weekday or None
+
 
 class ProjectCreateSerializer(StrictModelSerializer[Project]):
     class Meta:
@@ -113,6 +125,13 @@ class ProjectCreateSerializer(StrictModelSerializer[Project]):
 
 class ProjectUpdateSerializer(StrictModelSerializer[Project]):
     """Name and cadence (docs/design.md §3.1, "Project cadence"); null clears a default."""
+
+    sprint_start_weekday = serializers.ChoiceField(
+        choices=Weekday.choices,
+        allow_null=True,
+        required=False,
+        help_text="The weekday sprints start on; null: the day a sprint is opened.",
+    )
 
     class Meta:
         model = Project

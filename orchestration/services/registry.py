@@ -88,7 +88,7 @@ def update_project(
     name: str | Unset = UNSET,
     codename: str | Unset = UNSET,
     time_zone: str | Unset = UNSET,
-    sprint_start_weekday: str | Unset = UNSET,
+    sprint_start_weekday: str | Unset | None = UNSET,
     default_sprint_duration_weeks: int | Unset | None = UNSET,
     default_max_tasks_per_sprint: int | Unset | None = UNSET,
 ) -> Project:
@@ -98,7 +98,8 @@ def update_project(
         "name": name,
         "codename": codename,
         "time_zone": time_zone,
-        "sprint_start_weekday": sprint_start_weekday,
+        # None and "" both mean: a sprint starts on the day it is opened.
+        "sprint_start_weekday": "" if sprint_start_weekday is None else sprint_start_weekday,
         "default_sprint_duration_weeks": default_sprint_duration_weeks,
         "default_max_tasks_per_sprint": default_max_tasks_per_sprint,
     }

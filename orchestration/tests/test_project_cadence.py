@@ -52,6 +52,7 @@ def test_a_project_stores_its_cadence(api_client):
         ("time_zone", "utc\u0000"),
         ("sprint_start_weekday", "funday"),
         ("sprint_start_weekday", 1),
+        ("sprint_start_weekday", ""),
         ("default_sprint_duration_weeks", 9),
         ("default_max_tasks_per_sprint", 0),
     ],
@@ -65,6 +66,19 @@ def test_an_invalid_cadence_is_a_400_naming_the_field(api_client, field, value):
     assert field in response.json()
     project = Project.objects.get()
     assert (project.time_zone, project.sprint_start_weekday) == ("UTC", "")
+
+
+def test_a_null_start_weekday_starts_sprints_on_the_day_they_open(api_client):
+    make_project()
+    api_client.patch(PROJECT.format("TEST-001"), {"sprint_start_weekday": "friday"}, format="json")
+
+    response = api_client.patch(
+        PROJECT.format("TEST-001"), {"sprint_start_weekday": None}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["sprint_start_weekday"] is None
+    assert Project.objects.get().sprint_start_weekday == ""
 
 
 def test_the_project_defaults_apply_and_request_options_override_them(api_client):
