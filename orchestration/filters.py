@@ -13,11 +13,13 @@ from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     PTO,
+    ActionItemStatus,
     Employee,
     Holiday,
     HolidayType,
     Project,
     ProjectStatus,
+    RetrospectiveActionItem,
     Sprint,
     SprintStatus,
     Task,
@@ -78,6 +80,14 @@ class SprintFilter(filters.FilterSet):
 
     class Meta:
         model = Sprint
+        fields = ["status"]
+
+
+class ActionItemFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ActionItemStatus.choices)
+
+    class Meta:
+        model = RetrospectiveActionItem
         fields = ["status"]
 
 

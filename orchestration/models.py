@@ -6,8 +6,11 @@ because the API uses them.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Self, TypeVar
+from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +33,28 @@ class ProjectStatus(models.TextChoices):
     IN_PROGRESS = "in_progress"
 
 
+class Weekday(models.TextChoices):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+@cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name this system knows (``Europe/Berlin``, ``UTC``); a set
+    lookup, so no name ever reaches the file system."""
+    if value not in _time_zone_names():
+        raise ValidationError(f"{value!r} is not an IANA time zone name.")
+
+
 class Project(models.Model):
     project_id = models.CharField(
         primary_key=True, max_length=IDENTIFIER_LENGTH, validators=[identifier_validator]
@@ -41,6 +66,25 @@ class Project(models.Model):
     )
     # Sprints ever opened; the next sprint is number sprint_count + 1.
     sprint_count = models.PositiveIntegerField(default=0)
+    # The assignment rotation (docs/design.md §3.3): ties go to the first member after
+    # this employee id. Not a foreign key: the rotation outlives members who leave.
+    last_assigned_member = models.CharField(
+        max_length=IDENTIFIER_LENGTH, blank=True, default="", db_default=""
+    )
+    # The project's cadence (docs/design.md §3.1, "Project cadence").
+    time_zone = models.CharField(
+        max_length=64, default="UTC", db_default="UTC", validators=[validate_time_zone]
+    )
+    # Blank: a sprint starts on the day it is opened.
+    sprint_start_weekday = models.CharField(
+        max_length=9, choices=Weekday.choices, blank=True, default="", db_default=""
+    )
+    default_sprint_duration_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    default_max_tasks_per_sprint = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,6 +172,19 @@ class TaskStatus(models.TextChoices):
     ASSIGNED_TO_SPRINT = "assigned_to_sprint"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+
+
+def derive_task_status(*, progress_percentage: int, in_sprint: bool) -> TaskStatus:
+    """A task's status follows from its progress and whether a sprint holds it
+    (docs/design.md §2, "Task status"). The one owner of the rule: every writer of
+    ``Task.status`` calls it."""
+    if progress_percentage >= 100:
+        return TaskStatus.COMPLETED
+    if not in_sprint:
+        return TaskStatus.UNASSIGNED
+    if progress_percentage > 0:
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.ASSIGNED_TO_SPRINT
 
 
 # The condition of TaskQuerySet.unassigned(), also for aggregates that count it among others.
@@ -310,6 +367,9 @@ class SprintRetrospective(models.Model):
     what_could_be_improved = models.TextField()
     tasks_summary = models.JSONField(default=dict)
     completion_rate = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    # Action items of the project's earlier retrospectives still open when this one was
+    # written (docs/design.md §3.3).
+    earlier_open_action_items = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -347,6 +407,10 @@ class DailyScrumSchedule(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Rows are keyed by their sprint (docs/design.md §2, "Schedule names").
+            models.UniqueConstraint(fields=["sprint"], name="one_schedule_per_sprint"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -419,6 +483,30 @@ class DecisionAudit(models.Model):
 
     def __str__(self) -> str:
         return f"Decision for {self.project_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SprintControlAction(models.TextChoices):
+    CLOSE = "close"
+    EXTEND = "extend"
+
+
+class SprintControlAudit(models.Model):
+    """A manual close or extension of a sprint (docs/design.md §3.7, "Sprint controls")."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="control_audits")
+    action = models.CharField(max_length=10, choices=SprintControlAction.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    previous_end_date = models.DateField()
+    new_end_date = models.DateField()
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.sprint_id}"
 
 
 class ProjectHistoryFeatures(models.Model):

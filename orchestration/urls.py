@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import intelligence, orchestrate, registry, status
+from .views import intelligence, orchestrate, registry, sprint_controls, status
 
 urlpatterns = [
     path(
@@ -87,9 +87,29 @@ urlpatterns += [
         registry.ProjectSprintListView.as_view(),
         name="project-sprint-list",
     ),
+    path(
+        "api/projects/<str:project_id>/action-items/",
+        registry.ProjectActionItemListView.as_view(),
+        name="project-action-item-list",
+    ),
+    path(
+        "api/action-items/<str:item_id>/",
+        registry.ActionItemDetailView.as_view(),
+        name="action-item-detail",
+    ),
     path("api/employees/", registry.EmployeeListView.as_view(), name="employee-list"),
     path("api/tasks/<str:task_id>/", registry.TaskDetailView.as_view(), name="task-detail"),
     path("api/sprints/<str:sprint_id>/", registry.SprintDetailView.as_view(), name="sprint-detail"),
+    path(
+        "api/sprints/<str:sprint_id>/close",
+        sprint_controls.SprintCloseView.as_view(),
+        name="sprint-close",
+    ),
+    path(
+        "api/sprints/<str:sprint_id>/extend",
+        sprint_controls.SprintExtendView.as_view(),
+        name="sprint-extend",
+    ),
     path("api/holidays/", registry.HolidayListView.as_view(), name="holiday-list"),
     path("api/pto/", registry.PTOListView.as_view(), name="pto-list"),
 ]

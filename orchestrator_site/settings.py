@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RunSourceEnum": "perfmetrics.models.Source",
         "DecisionConfigSourceEnum": "orchestration.selectors.DecisionConfigSource",
+        "ActionItemStatusEnum": "orchestration.models.ActionItemStatus",
     },
 }
 

@@ -146,8 +146,10 @@ class RunAdmin(admin.ModelAdmin[Run]):
         if not term:
             return queryset, False
         match = Q(project_id=term) | Q(success=False, error__icontains=term)
-        if term.lstrip("#").isdigit() and len(term) < 19:
-            match |= Q(pk=int(term.lstrip("#")))
+        digits = term.removeprefix("#")
+        # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+        if digits.isascii() and digits.isdigit() and len(digits) < 19:
+            match |= Q(pk=int(digits))
         return queryset.filter(match), False
 
     def get_urls(self) -> list[URLPattern]:

@@ -1,5 +1,6 @@
-"""Decision configuration (editable, as through the API), the decision audit trail and
-the history features behind similarity (both written by orchestration: read-only)."""
+"""Decision configuration (editable, as through the API), the decision audit trail, the
+sprint-control audit and the history features behind similarity (written by the services:
+read-only)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..models import (
     Project,
     ProjectHistoryFeatures,
     Sprint,
+    SprintControlAudit,
 )
 from .common import (
     ExactSearchMixin,
@@ -111,6 +113,39 @@ class DecisionAuditAdmin(ExactSearchMixin, LargeTableMixin, ReadOnlyModelAdmin[D
     @admin.display(description="final decision")
     def final_decision_json(self, obj: DecisionAudit) -> SafeString:
         return pretty_json(obj.final_decision)
+
+
+@admin.register(SprintControlAudit)
+class SprintControlAuditAdmin(ExactSearchMixin, ReadOnlyModelAdmin[SprintControlAudit]):
+    list_display = (
+        "id",
+        "created_at",
+        "project_link",
+        "sprint_link",
+        "action",
+        "previous_end_date",
+        "new_end_date",
+        "requested_by",
+    )
+    list_filter = ("action",)
+    search_fields = ("project__project_id",)
+    exact_search_fields = ("project_id",)
+    search_help_text = "An exact project id."
+    ordering = ("-id",)
+    fields = (
+        ("created_at", "project_link", "sprint_link"),
+        ("action", "previous_end_date", "new_end_date"),
+        ("requested_by", "reason"),
+    )
+    readonly_fields = flatten(fields)
+
+    @admin.display(description="project", ordering="project_id")
+    def project_link(self, obj: SprintControlAudit) -> SafeString | str:
+        return change_link(Project, obj.project_id)
+
+    @admin.display(description="sprint", ordering="sprint_id")
+    def sprint_link(self, obj: SprintControlAudit) -> SafeString | str:
+        return change_link(Sprint, obj.sprint_id)
 
 
 @admin.register(ProjectHistoryFeatures)

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import cycle
 
+from ..engine.assignment import next_assignee
 from ..engine.patterns import compute_features
 from ..engine.retrospective import describe_retrospective
 from ..engine.rules import sprint_identifier
@@ -32,6 +33,7 @@ from ..models import (
     ProjectStatus,
     SprintStatus,
     TaskStatus,
+    derive_task_status,
 )
 from . import words
 from .profile import DEMO_PROJECT_ID, DemoParameters, ProjectProfile, capacity_at, draw_profile
@@ -102,6 +104,7 @@ class _Simulation:
     schedules: list[ScheduleRow] = field(default_factory=list)
     outcomes: list[SprintOutcome] = field(default_factory=list)
     task_counter: int = 0
+    last_assignee: str = ""  # the assignment rotation, as Project.last_assigned_member
 
     def __post_init__(self) -> None:
         self.project_id = self.params.project_id(self.index)
@@ -150,13 +153,18 @@ class _Simulation:
 
     def _take_tasks(self, count: int, planned_at: datetime) -> list[_Task]:
         """The ``count`` oldest backlog tasks, new ones when the backlog runs out, each with
-        an assignee: its own, or the next member round-robin (as ``open_sprint`` does)."""
+        an assignee: its own, or the least loaded member, ties by the project's rotation
+        (``next_assignee``, as ``open_sprint`` does)."""
         taken, self.backlog = self.backlog[:count], self.backlog[count:]
         taken += [self._new_task(planned_at) for _ in range(count - len(taken))]
-        members = cycle(self.team)
+        eligible = sorted(self.team)
+        load = Counter(task.assignee for task in taken if task.assignee is not None)
         for task in taken:
             if task.assignee is None:
-                task.assignee = next(members)
+                task.assignee = self.last_assignee = next_assignee(
+                    eligible, load, last=self.last_assignee
+                )
+                load[task.assignee] += 1
         return taken
 
     def _play_sprint(self, number: int, start: date, weeks: int) -> None:
@@ -178,7 +186,11 @@ class _Simulation:
                 )
             )
             if position in finished:
-                self.tasks.append(self._task_row(task, TaskStatus.COMPLETED, sprint_id))
+                self.tasks.append(
+                    self._task_row(
+                        task, derive_task_status(progress_percentage=100, in_sprint=True), sprint_id
+                    )
+                )
         pending = [task for position, task in enumerate(tasks) if position not in finished]
         self.backlog = pending + self.backlog
         self._close(sprint_id, number, start, end, weeks, tasks=tasks, done=done)
@@ -257,10 +269,7 @@ class _Simulation:
             gained = round(self.rng.uniform(0.0, 1.3) * elapsed * 100)
             task.progress = min(100, task.progress + gained)
             task.updated_at = at(self.params.today, 0)
-            if task.progress == 100:
-                status = TaskStatus.COMPLETED
-            else:
-                status = TaskStatus.IN_PROGRESS if gained else TaskStatus.ASSIGNED_TO_SPRINT
+            status = derive_task_status(progress_percentage=task.progress, in_sprint=True)
             self.tasks.append(self._task_row(task, status, sprint_id))
         self.sprints.append(
             SprintRow(
@@ -293,7 +302,12 @@ class _Simulation:
 
     def _add_backlog(self, count: int, created_at: datetime) -> None:
         self.backlog += [self._new_task(created_at) for _ in range(count)]
-        self.tasks += [self._task_row(task, TaskStatus.UNASSIGNED, None) for task in self.backlog]
+        self.tasks += [
+            self._task_row(
+                task, derive_task_status(progress_percentage=task.progress, in_sprint=False), None
+            )
+            for task in self.backlog
+        ]
 
     def _task_row(self, task: _Task, status: TaskStatus, sprint_id: str | None) -> TaskRow:
         return TaskRow(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from fractions import Fraction
 from statistics import fmean
 
 from .patterns import round_half_up
+from .rules import describe_conflict
 from .values import (
     Adjustment,
     AdjustmentKind,
@@ -15,7 +20,11 @@ from .values import (
     OrchestrationOptions,
     PatternAnalysis,
     Proposal,
+    SprintWindow,
 )
+
+# weeks -> the window of a sprint that long and the rule count scaled for it.
+Replan = Callable[[int], tuple[SprintWindow, int]]
 
 PROPOSAL_SIMILARITY = 0.5
 VELOCITY_CONFIDENCE = 0.5
@@ -151,8 +160,15 @@ def finalize_decision(
     config: DecisionConfig,
     patterns: PatternAnalysis | None,
     warnings: tuple[str, ...] = (),
+    replan: Replan | None = None,
 ) -> Decision:
-    """Combine the base decision with the applied adjustments into what is executed."""
+    """Combine the base decision with the applied adjustments into what is executed.
+
+    When the duration changes, ``replan(weeks)`` gives the window of the sprint really
+    opened and the rule count scaled for it (the task count follows it unless
+    intelligence set the count). When both adjustments apply, the planned throughput per
+    week stays within ``max_task_adjustment_percent`` of the base's (docs/design.md §3.4).
+    """
     tasks = base.tasks_to_assign
     weeks = base.sprint_duration_weeks
     reasoning = list(base.reasoning)
@@ -162,6 +178,35 @@ def finalize_decision(
         elif adjustment.applied:
             weeks = adjustment.applied_value
         reasoning.append(_adjustment_sentence(adjustment, config.mode))
+    window = base.window
+    all_warnings = base.warnings + warnings
+    count_applied = _applied(adjustments, AdjustmentKind.TASK_COUNT)
+    if weeks != base.sprint_duration_weeks and replan is not None:
+        window, scaled = replan(weeks)
+        if not count_applied and scaled != tasks:
+            tasks = max(1, scaled)
+        reasoning.append(
+            f"The sprint runs {window.start.isoformat()} to {window.end.isoformat()}: "
+            f"{len(window.conflicts)} availability conflict(s), team capacity "
+            f"{round(float(window.capacity) * 100)}%, {tasks} task(s)"
+        )
+        others = base.warnings[base.conflict_warnings :]
+        all_warnings = tuple(describe_conflict(c) for c in window.conflicts) + others + warnings
+    if count_applied and weeks != base.sprint_duration_weeks:
+        bounded = _bounded_throughput(base, tasks=tasks, weeks=weeks, config=config)
+        if bounded != tasks:
+            reasoning.append(
+                f"Throughput kept within {config.max_task_adjustment_percent:g}% of the rule's "
+                f"{base.tasks_to_assign} task(s) in {base.sprint_duration_weeks} week(s): "
+                f"{bounded} task(s) in {weeks} week(s) instead of {tasks}"
+            )
+            tasks = bounded
+            adjustments = tuple(
+                replace(a, applied_value=tasks)
+                if a.applied and a.proposal.kind == AdjustmentKind.TASK_COUNT
+                else a
+                for a in adjustments
+            )
     confidence = patterns.confidence if patterns is not None else None
     applied = any(a.applied for a in adjustments)
     return Decision(
@@ -173,11 +218,29 @@ def finalize_decision(
         ),
         adjustments=adjustments,
         reasoning=tuple(reasoning),
-        warnings=base.warnings + warnings,
+        warnings=all_warnings,
         overall_confidence=confidence,
         threshold_met=confidence is not None and confidence >= config.confidence_threshold,
         minimum_threshold=config.confidence_threshold,
+        window=window,
     )
+
+
+def _applied(adjustments: tuple[Adjustment, ...], kind: AdjustmentKind) -> bool:
+    return any(a.applied and a.proposal.kind == kind for a in adjustments)
+
+
+def _bounded_throughput(
+    base: BaseDecision, *, tasks: int, weeks: int, config: DecisionConfig
+) -> int:
+    """``tasks`` moved into the range whose tasks per week differ from the base's by at
+    most ``max_task_adjustment_percent``, and into [1, the task-count ceiling]."""
+    per_week = Fraction(base.tasks_to_assign, base.sprint_duration_weeks)
+    limit = Fraction(config.max_task_adjustment_percent) / 100
+    low = math.ceil(per_week * (1 - limit) * weeks)
+    high = math.floor(per_week * (1 + limit) * weeks)
+    ceiling = base.rule_tasks or base.available_tasks
+    return max(1, min(max(tasks, low), high, ceiling))
 
 
 def _adjustment_sentence(adjustment: Adjustment, mode: DecisionMode) -> str:

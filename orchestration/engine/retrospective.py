@@ -28,12 +28,13 @@ class RetrospectiveContent:
 
 
 def describe_retrospective(
-    *, total: int, completed: int, in_progress: int, not_started: int
+    *, total: int, completed: int, in_progress: int, not_started: int, earlier_open: int = 0
 ) -> RetrospectiveContent:
     """The retrospective of a sprint that held ``total`` tasks and completed ``completed``.
 
     ``in_progress`` and ``not_started`` split the pending tasks by whether any work
-    was done on them; each kind of leftover gets an action item.
+    was done on them; each kind of leftover gets an action item. ``earlier_open`` action
+    items of earlier retrospectives are still open, and the retrospective says so.
     """
     rate = completed / total if total else 0.0
     pending = total - completed
@@ -48,6 +49,8 @@ def describe_retrospective(
         if pending == 0
         else f"{pending} task(s) were not finished and went back to the backlog."
     )
+    if earlier_open:
+        improve += f" {earlier_open} action item(s) from earlier retrospectives are still open."
     items = []
     if in_progress:
         items.append(f"Address {in_progress} tasks that are still in progress.")

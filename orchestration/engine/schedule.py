@@ -6,7 +6,7 @@ import hashlib
 import re
 
 MAX_SCHEDULE_NAME = 52
-_HASH_LENGTH = 8
+_HASH_LENGTH = 12
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -18,6 +18,14 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("month", 1, 12, {name: i + 1 for i, name in enumerate(_MONTHS)}),
     ("day of week", 0, 7, {name: i for i, name in enumerate(_DAYS)}),
 )
+
+
+# Only ASCII digits: str.isdigit() also accepts "²" (int() then fails) and "٣" (int() reads 3).
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def _is_number(text: str) -> bool:
+    return _NUMBER.fullmatch(text) is not None
 
 
 class CronError(ValueError):
@@ -39,7 +47,7 @@ def validate_cron(expression: str) -> str:
 
 def _check_part(part: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
     base, slash, step = part.partition("/")
-    if slash and (not step.isdigit() or int(step) == 0):
+    if slash and (not _is_number(step) or int(step) == 0):
         raise CronError(f"{name}: step {step!r} must be a positive integer")
     if base == "*":
         return
@@ -54,7 +62,7 @@ def _check_part(part: str, name: str, low: int, high: int, names: dict[str, int]
 def _value(text: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
     if text.lower() in names:
         return names[text.lower()]
-    if not text.isdigit():
+    if not _is_number(text):
         raise CronError(f"{name}: {text!r} is not a number")
     value = int(text)
     if not low <= value <= high:
@@ -63,14 +71,15 @@ def _value(text: str, name: str, low: int, high: int, names: dict[str, int]) -> 
 
 
 def schedule_name(project_id: str, sprint_id: str) -> str:
-    """``run-dailyscrum-{project}-{sprint}``, lowercased and DNS-1123 safe, at most 52 chars.
+    """``run-dailyscrum-{project}-{sprint}-{suffix}``: DNS-1123 safe, at most 52 characters.
 
-    Longer names keep a prefix and end in a stable hash of the full name.
+    The readable part is lowercased and sanitised, so distinct ids can read alike
+    (``COLL-1``, ``coll-1``, ``coll_1``); the suffix is a hash of the exact ids, so the
+    names of distinct (project, sprint) pairs differ (docs/design.md §2).
     """
+    exact = f"{project_id}/{sprint_id}"  # "/" never occurs in an id
+    suffix = hashlib.sha256(exact.encode()).hexdigest()[:_HASH_LENGTH]
     raw = f"run-dailyscrum-{project_id}-{sprint_id}".lower()
-    name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
-    if len(name) <= MAX_SCHEDULE_NAME:
-        return name
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:_HASH_LENGTH]
-    prefix = name[: MAX_SCHEDULE_NAME - _HASH_LENGTH - 1].rstrip("-")
-    return f"{prefix}-{digest}"
+    readable = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
+    prefix = readable[: MAX_SCHEDULE_NAME - _HASH_LENGTH - 1].rstrip("-")
+    return f"{prefix}-{suffix}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 
 
 class DecisionMode(StrEnum):
@@ -37,6 +38,10 @@ class OrchestrationOptions:
     max_tasks_per_sprint: int = 10
     enable_pattern_recognition: bool = True
     dry_run: bool = False
+    capacity_planning: bool = True
+    # Options the request left out, which the project's own defaults may fill
+    # (docs/design.md §3.1, "Project cadence").
+    project_defaults: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,44 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class HolidayDay:
+    date: date
+    name: str
+    details: str
+
+
+@dataclass(frozen=True)
+class Absence:
+    """One PTO of a team member."""
+
+    employee_id: str
+    name: str
+    start: date
+    end: date
+    details: str
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Holidays and the team's PTO over a window wide enough for any sprint of the call."""
+
+    holidays: tuple[HolidayDay, ...] = ()
+    absences: tuple[Absence, ...] = ()
+
+
+@dataclass(frozen=True)
+class SprintWindow:
+    """The days of the sprint being planned (or the rest of the running one), with the
+    availability conflicts and the team capacity over them (docs/design.md §3.2)."""
+
+    start: date
+    end: date
+    conflicts: tuple[Conflict, ...]
+    capacity: Fraction
+    working_days: int
+
+
+@dataclass(frozen=True)
 class ProjectState:
     """What the rules need to know about one project at one moment."""
 
@@ -88,8 +131,12 @@ class ProjectState:
     unassigned_tasks: int
     active_sprint: ActiveSprint | None
     team_size: int
-    conflicts: tuple[Conflict, ...]
     next_sprint_number: int
+    # The members by id, and their holidays and PTO from today on (docs/design.md §3.2).
+    team: tuple[str, ...] = ()
+    calendar: Calendar = Calendar()
+    # The weekday (0 = Monday) the project's sprints start on; None: the day of opening.
+    start_weekday: int | None = None
 
 
 # --- history and patterns -------------------------------------------------------------
@@ -195,6 +242,11 @@ class BaseDecision:
     heal_schedule: bool
     reasoning: tuple[str, ...]
     warnings: tuple[str, ...]
+    # min(available, max_tasks_per_sprint) before capacity scaling: the task-count ceiling.
+    rule_tasks: int = 0
+    window: SprintWindow | None = None
+    # The availability warnings lead ``warnings``; this many of them.
+    conflict_warnings: int = 0
 
 
 @dataclass(frozen=True)
@@ -233,6 +285,7 @@ class Decision:
     overall_confidence: float | None
     threshold_met: bool
     minimum_threshold: float
+    window: SprintWindow | None = None
 
     def adjustment(self, kind: AdjustmentKind) -> Adjustment | None:
         return next((a for a in self.adjustments if a.proposal.kind == kind), None)

@@ -15,6 +15,7 @@ from .decision_config import (
 from .registry import (
     existing_employee_ids,
     existing_task_ids,
+    get_action_item,
     get_membership,
     get_project_detail,
     get_sprint_detail,
@@ -22,6 +23,7 @@ from .registry import (
     get_tasks,
     list_employees,
     list_holidays,
+    list_project_action_items,
     list_project_members,
     list_project_sprints,
     list_project_tasks,
@@ -32,13 +34,12 @@ from .registry import (
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
-    availability_conflicts,
     get_project,
     project_state,
     projects_with_active_sprint,
     retrospective_count,
     sprint_outcomes,
-    sprint_window,
+    team_calendar,
     team_member_ids,
 )
 from .status import (
@@ -71,7 +72,6 @@ __all__ = [
     "ScheduleState",
     "SprintSummary",
     "active_sprint",
-    "availability_conflicts",
     "backlog_counts",
     "current_sprint",
     "decision_audits",
@@ -79,6 +79,7 @@ __all__ = [
     "decision_impact",
     "existing_employee_ids",
     "existing_task_ids",
+    "get_action_item",
     "get_membership",
     "get_project",
     "get_project_detail",
@@ -87,6 +88,7 @@ __all__ = [
     "get_tasks",
     "list_employees",
     "list_holidays",
+    "list_project_action_items",
     "list_project_members",
     "list_project_sprints",
     "list_project_tasks",
@@ -102,6 +104,6 @@ __all__ = [
     "require_project",
     "retrospective_count",
     "sprint_outcomes",
-    "sprint_window",
+    "team_calendar",
     "team_member_ids",
 ]

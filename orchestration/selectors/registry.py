@@ -18,6 +18,7 @@ from ..models import (
     Holiday,
     Project,
     ProjectMembership,
+    RetrospectiveActionItem,
     Sprint,
     SprintTaskSnapshot,
     Task,
@@ -117,7 +118,8 @@ def list_project_sprints(project_id: str) -> QuerySet[Sprint]:
 
 
 def get_sprint_detail(sprint_id: str) -> Sprint:
-    """One sprint with its tasks (and assignees) and its closing snapshot: three queries."""
+    """One sprint with its tasks (and assignees), its closing snapshot and its
+    retrospective with its action items: four queries."""
     sprint = (
         _with_task_counts(Sprint.objects.filter(pk=sprint_id))
         .prefetch_related(
@@ -128,7 +130,12 @@ def get_sprint_detail(sprint_id: str) -> Sprint:
                 ),
             ),
             Prefetch("task_snapshots", queryset=SprintTaskSnapshot.objects.order_by("task_id")),
+            Prefetch(
+                "retrospective__action_items",
+                queryset=RetrospectiveActionItem.objects.order_by("id"),
+            ),
         )
+        .select_related("retrospective")
         .first()
     )
     if sprint is None:
@@ -143,3 +150,28 @@ def list_holidays() -> QuerySet[Holiday]:
 def list_pto() -> QuerySet[PTO]:
     """PTO with the employee, by start date."""
     return PTO.objects.select_related("employee").order_by("start_date", "employee_id", "pk")
+
+
+def list_project_action_items(project_id: str) -> QuerySet[RetrospectiveActionItem]:
+    """The action items of the project's retrospectives, oldest first (404 when unknown)."""
+    require_project(project_id)
+    return (
+        RetrospectiveActionItem.objects.filter(retrospective__sprint__project_id=project_id)
+        .select_related("retrospective")
+        .order_by("id")
+    )
+
+
+def get_action_item(item_id: str) -> RetrospectiveActionItem:
+    """One action item by its id as written in a URL, or NotFoundError."""
+    # ASCII digits only and within bigint, so a hostile id is a 404, never a database error.
+    if not (item_id.isascii() and item_id.isdigit() and len(item_id) < 19):
+        raise NotFoundError(f"Action item {item_id!r} does not exist.")
+    item = (
+        RetrospectiveActionItem.objects.select_related("retrospective__sprint")
+        .filter(pk=int(item_id))
+        .first()
+    )
+    if item is None:
+        raise NotFoundError(f"Action item {item_id!r} does not exist.")
+    return item

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from ..engine.values import (
+    Absence,
     ActiveSprint,
-    Conflict,
-    ConflictType,
+    Calendar,
+    HolidayDay,
     ProjectState,
     SprintOutcome,
     TaskSummary,
@@ -27,8 +28,10 @@ from ..models import (
     SprintRetrospective,
     SprintStatus,
     Task,
+    Weekday,
 )
 
+WEEKDAYS = [day.value for day in Weekday]  # Monday first, as date.weekday()
 CLOSED_SPRINT_STATUSES = (SprintStatus.COMPLETED, SprintStatus.CLOSED_WITH_PENDING_TASKS)
 
 
@@ -47,11 +50,6 @@ def get_project(project_id: str, *, lock: bool = False) -> Project:
         raise ProjectNotFoundError(project_id) from None
 
 
-def sprint_window(today: date, duration_weeks: int) -> tuple[date, date]:
-    """The availability window of a sprint starting today: [today, today + duration]."""
-    return today, today + timedelta(weeks=duration_weeks)
-
-
 def team_member_ids(project_id: str) -> tuple[str, ...]:
     """The project's members by id. Orchestration reads them once, under the project lock,
     and hands them to every step that needs the team."""
@@ -65,20 +63,31 @@ def team_member_ids(project_id: str) -> tuple[str, ...]:
 def project_state(
     project: Project, *, team: Sequence[str], today: date, duration_weeks: int
 ) -> ProjectState:
-    """Backlog counts, the active sprint, and the availability conflicts of ``team``
-    (the project's ``team_member_ids``)."""
+    """Backlog counts, the active sprint, and the holidays and PTO of ``team`` (the
+    project's ``team_member_ids``) from ``today`` to the end of any sprint this call may
+    open or the running sprint's end; the engine cuts the windows (docs/design.md §3.2)."""
     counts = Task.objects.filter(project=project).aggregate(
         total=Count("pk"), unassigned=Count("pk", filter=UNASSIGNED_TASK)
     )
-    start, end = sprint_window(today, duration_weeks)
+    active = active_sprint(project.pk)
+    # Wide enough for any sprint this call may open (intelligence adds at most one week)
+    # and for the rest of the running sprint; a start weekday can push the start 6 days on.
+    horizon = max(
+        today + timedelta(weeks=duration_weeks + 1, days=6), active.end_date if active else today
+    )
+    calendar = team_calendar(team, start=today, end=horizon)
     return ProjectState(
         project_id=project.pk,
         backlog_tasks=counts["total"],
         unassigned_tasks=counts["unassigned"],
-        active_sprint=active_sprint(project.pk),
+        active_sprint=active,
         team_size=len(team),
-        conflicts=availability_conflicts(team, start=start, end=end),
         next_sprint_number=project.sprint_count + 1,
+        team=tuple(team),
+        calendar=calendar,
+        start_weekday=(
+            WEEKDAYS.index(project.sprint_start_weekday) if project.sprint_start_weekday else None
+        ),
     )
 
 
@@ -112,36 +121,32 @@ def active_sprint(project_id: str) -> ActiveSprint | None:
     )
 
 
-def availability_conflicts(
-    member_ids: Sequence[str], *, start: date, end: date
-) -> tuple[Conflict, ...]:
-    """Holidays inside [start, end] and team PTO overlapping it, ordered by date."""
-    conflicts = [
-        Conflict(
-            type=ConflictType.HOLIDAY,
-            date=holiday.date,
-            name=holiday.name,
-            details=f"{holiday.get_type_display()} holiday",
+def team_calendar(member_ids: Sequence[str], *, start: date, end: date) -> Calendar:
+    """Holidays inside [start, end] and the PTO of ``member_ids`` overlapping it (two
+    queries, one without a team)."""
+    holidays = tuple(
+        HolidayDay(date=h.date, name=h.name, details=f"{h.get_type_display()} holiday")
+        for h in Holiday.objects.filter(date__range=(start, end))
+    )
+    if not member_ids:
+        return Calendar(holidays=holidays)
+    pto = PTO.objects.filter(
+        employee_id__in=member_ids, start_date__lte=end, end_date__gte=start
+    ).select_related("employee")
+    absences = tuple(
+        Absence(
+            employee_id=p.employee_id,
+            name=p.employee.name,
+            start=p.start_date,
+            end=p.end_date,
+            details=(
+                f"{p.employee_id} off {p.start_date.isoformat()} to {p.end_date.isoformat()}"
+                + (f": {p.reason}" if p.reason else "")
+            ),
         )
-        for holiday in Holiday.objects.filter(date__range=(start, end))
-    ]
-    if member_ids:
-        pto = PTO.objects.filter(
-            employee_id__in=member_ids, start_date__lte=end, end_date__gte=start
-        ).select_related("employee")
-        conflicts += [
-            Conflict(
-                type=ConflictType.PTO,
-                date=max(p.start_date, start),
-                name=p.employee.name,
-                details=(
-                    f"{p.employee_id} off {p.start_date.isoformat()} to {p.end_date.isoformat()}"
-                    + (f": {p.reason}" if p.reason else "")
-                ),
-            )
-            for p in pto
-        ]
-    return tuple(sorted(conflicts, key=lambda c: (c.date, c.type, c.name)))
+        for p in pto
+    )
+    return Calendar(holidays=holidays, absences=absences)
 
 
 def projects_with_active_sprint() -> list[str]:
@@ -152,9 +157,13 @@ def projects_with_active_sprint() -> list[str]:
 
 
 def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
-    """The project's closed sprints, oldest first."""
+    """The project's closed sprints that held tasks, oldest first. A sprint closed without
+    tasks says nothing about the team's pace: it stays out of the features, the velocity
+    and the similarity (docs/design.md §4)."""
     rows = (
-        Sprint.objects.filter(project_id=project_id, status__in=CLOSED_SPRINT_STATUSES)
+        Sprint.objects.filter(
+            project_id=project_id, status__in=CLOSED_SPRINT_STATUSES, task_count__gt=0
+        )
         .order_by("number")
         .values_list("sprint_id", "task_count", "completed_count", "duration_weeks")
     )
@@ -170,4 +179,7 @@ def sprint_outcomes(project_id: str) -> list[SprintOutcome]:
 
 
 def retrospective_count(project_id: str) -> int:
-    return SprintRetrospective.objects.filter(sprint__project_id=project_id).count()
+    """Retrospectives of the closed sprints ``sprint_outcomes`` reads (those that held tasks)."""
+    return SprintRetrospective.objects.filter(
+        sprint__project_id=project_id, sprint__task_count__gt=0
+    ).count()

@@ -216,12 +216,14 @@ def _difference(enhanced: float | None, rule_based: float | None) -> float | Non
 def decision_impact(project_id: str, *, start: date | None, end: date | None) -> DecisionImpact:
     """Closed sprints whose start_date lies in [start, end], grouped by Sprint.decision_source.
 
-    Completion rate is the mean over sprints of completed_count / task_count (sprints
-    without tasks have no rate and are left out of that mean); velocity is the mean
-    completed_count. Two queries whatever the history size.
+    Completion rate is the mean over sprints of completed_count / task_count; velocity is
+    the mean completed_count. Sprints without tasks are left out of everything (no rate,
+    no velocity, not counted: docs/design.md §4). Two queries whatever the history size.
     """
     get_project(project_id)
-    sprints = Sprint.objects.filter(project_id=project_id, status__in=CLOSED_SPRINT_STATUSES)
+    sprints = Sprint.objects.filter(
+        project_id=project_id, status__in=CLOSED_SPRINT_STATUSES, task_count__gt=0
+    )
     if start is not None:
         sprints = sprints.filter(start_date__gte=start)
     if end is not None:

@@ -24,6 +24,7 @@ from .fields import (
 from .performance import PERFORMANCE_METRICS_SCHEMA, PerformanceMetricsDict, present_performance
 
 ACTION = "analyze_and_orchestrate"
+PROJECT_DEFAULTS = frozenset({"sprint_duration_weeks", "max_tasks_per_sprint"})
 _DEFAULTS = OrchestrationOptions()
 
 
@@ -46,6 +47,10 @@ class OptionsSerializer(RejectUnknownFieldsMixin, serializers.Serializer[Any]):
     dry_run = StrictBooleanField(
         default=_DEFAULTS.dry_run, help_text="Decide and report; change no domain table."
     )
+    capacity_planning = StrictBooleanField(
+        default=_DEFAULTS.capacity_planning,
+        help_text="Scale the tasks of a new sprint by the team's capacity (holidays, PTO).",
+    )
 
     def validate_schedule(self, value: str) -> str:
         try:
@@ -62,7 +67,10 @@ class OrchestrateRequestSerializer(RejectUnknownFieldsMixin, serializers.Seriali
         raw = self.validated_data.get("options")
         if raw is None:
             raw = OptionsSerializer(data={}).run_validation({})
-        return OrchestrationOptions(**raw)
+        sent = self.initial_data.get("options") if isinstance(self.initial_data, dict) else None
+        # Left out, these come from the project's cadence when it sets them (§3.1).
+        omitted = frozenset(PROJECT_DEFAULTS - set(sent if isinstance(sent, dict) else ()))
+        return OrchestrationOptions(**raw, project_defaults=omitted)
 
 
 # --- response ---------------------------------------------------------------------------
@@ -76,8 +84,17 @@ class ConflictSerializer(serializers.Serializer[Any]):
 
 
 class TeamAvailabilitySerializer(serializers.Serializer[Any]):
+    """Over the sprint opened (or that would open), else the running sprint's remaining
+    days; no window when neither (docs/design.md §3.2)."""
+
     status = serializers.ChoiceField(choices=["available", "conflicts_detected"])
     conflicts = ConflictSerializer(many=True)
+    window_start = serializers.DateField(allow_null=True)
+    window_end = serializers.DateField(allow_null=True)
+    capacity = serializers.FloatField(
+        allow_null=True,
+        help_text="Member working days available / (members x working days); null: no window.",
+    )
 
 
 class TaskSummarySerializer(serializers.Serializer[Any]):
@@ -175,9 +192,16 @@ class AnalysisSerializer(serializers.Serializer[OrchestrationOutcome]):
 
     @extend_schema_field(TeamAvailabilitySerializer)
     def get_team_availability(self, outcome: OrchestrationOutcome) -> Any:
-        conflicts = outcome.state.conflicts
+        window = outcome.decision.window
+        conflicts = window.conflicts if window else ()
         return TeamAvailabilitySerializer(
-            {"status": "conflicts_detected" if conflicts else "available", "conflicts": conflicts}
+            {
+                "status": "conflicts_detected" if conflicts else "available",
+                "conflicts": conflicts,
+                "window_start": window.start if window else None,
+                "window_end": window.end if window else None,
+                "capacity": round(float(window.capacity), 4) if window else None,
+            }
         ).data
 
 
@@ -277,6 +301,22 @@ class DecisionsSerializer(serializers.Serializer[OrchestrationOutcome]):
         ).data
 
 
+class AuditRecordSerializer(serializers.Serializer[Any]):
+    """The decision audit of the call (docs/design.md §3.5): the stored row, or for a dry
+    run the row it would have written (``id`` null)."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="Null for a dry run: nothing stored.")
+    run_id = serializers.IntegerField(allow_null=True)
+    dry_run = serializers.BooleanField()
+    decision_source = serializers.ChoiceField(choices=[m.value for m in DecisionMode])
+    base_decision = serializers.DictField()
+    proposed_adjustments = serializers.ListField(child=serializers.DictField())
+    applied_adjustments = serializers.ListField(child=serializers.DictField())
+    final_decision = serializers.DictField()
+    reasoning = serializers.CharField()
+    sprint_opened = serializers.CharField(allow_null=True)
+
+
 class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]):
     project_id = serializers.CharField()
     run_id = serializers.IntegerField(
@@ -288,6 +328,7 @@ class OrchestrateResponseSerializer(serializers.Serializer[OrchestrationOutcome]
     actions_taken = serializers.ListField(child=serializers.CharField(), source="execution.actions")
     cronjob_name = serializers.CharField(source="execution.cronjob_name", allow_null=True)
     sprint_id = serializers.CharField(source="execution.sprint_id", allow_null=True)
+    decision_audit = AuditRecordSerializer(source="audit")
     performance_metrics = serializers.SerializerMethodField()
 
     @extend_schema_field(PERFORMANCE_METRICS_SCHEMA)

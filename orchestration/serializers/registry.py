@@ -18,16 +18,20 @@ from rest_framework import serializers
 from .. import selectors
 from ..models import (
     PTO,
+    ActionItemStatus,
     Employee,
     Holiday,
     Project,
     ProjectMembership,
     ProjectStatus,
+    RetrospectiveActionItem,
     Sprint,
+    SprintRetrospective,
     SprintStatus,
     SprintTaskSnapshot,
     Task,
     TaskStatus,
+    Weekday,
 )
 from ..services.registry import NewTask
 from .fields import RejectUnknownFieldsMixin, StrictCharField
@@ -80,6 +84,7 @@ class OptionalEmailField(StrictCharField):
 
 class ProjectSerializer(serializers.ModelSerializer[Project]):
     status = ProjectStatusField(read_only=True)
+    sprint_start_weekday = serializers.SerializerMethodField()
     team_size = serializers.IntegerField(read_only=True, help_text="Number of members.")
     sprint_count = serializers.IntegerField(read_only=True, help_text="Sprints ever opened.")
 
@@ -92,10 +97,24 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
             "status",
             "team_size",
             "sprint_count",
+            "time_zone",
+            "sprint_start_weekday",
+            "default_sprint_duration_weeks",
+            "default_max_tasks_per_sprint",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=Weekday.choices,
+            allow_null=True,
+            help_text="The weekday sprints start on; null: the day a sprint is opened.",
+        )
+    )
+    def get_sprint_start_weekday(self, project: Project) -> str | None:
+        return project.sprint_start_weekday or None
 
 
 class ProjectCreateSerializer(StrictModelSerializer[Project]):
@@ -105,9 +124,27 @@ class ProjectCreateSerializer(StrictModelSerializer[Project]):
 
 
 class ProjectUpdateSerializer(StrictModelSerializer[Project]):
+    """Name and cadence (docs/design.md §3.1, "Project cadence"); null clears a default."""
+
+    sprint_start_weekday = serializers.ChoiceField(
+        choices=Weekday.choices,
+        allow_null=True,
+        required=False,
+        help_text="The weekday sprints start on; null: the day a sprint is opened.",
+    )
+
     class Meta:
         model = Project
-        fields = ["project_id", "status", "name", "codename"]
+        fields = [
+            "project_id",
+            "status",
+            "name",
+            "codename",
+            "time_zone",
+            "sprint_start_weekday",
+            "default_sprint_duration_weeks",
+            "default_max_tasks_per_sprint",
+        ]
         read_only_fields = ["project_id", "status"]
 
 
@@ -311,6 +348,36 @@ class SprintSnapshotSerializer(serializers.ModelSerializer[SprintTaskSnapshot]):
         read_only_fields = fields
 
 
+class ActionItemSerializer(serializers.ModelSerializer[RetrospectiveActionItem]):
+    sprint = serializers.CharField(source="retrospective.sprint_id", read_only=True)
+
+    class Meta:
+        model = RetrospectiveActionItem
+        fields = ["id", "sprint", "description", "status"]
+        read_only_fields = fields
+
+
+class ActionItemUpdateSerializer(RejectUnknownFieldsMixin, serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ActionItemStatus.choices)
+
+
+class RetrospectiveSerializer(serializers.ModelSerializer[SprintRetrospective]):
+    action_items = ActionItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SprintRetrospective
+        fields = [
+            "what_went_well",
+            "what_could_be_improved",
+            "completion_rate",
+            "tasks_summary",
+            "earlier_open_action_items",
+            "action_items",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class SprintDetailSerializer(SprintSerializer):
     tasks = TaskSerializer(many=True, read_only=True, help_text="Tasks the sprint holds now.")
     closing_snapshot = SprintSnapshotSerializer(
@@ -321,9 +388,17 @@ class SprintDetailSerializer(SprintSerializer):
         "empty while it is in progress.",
     )
 
+    retrospective = serializers.SerializerMethodField()
+
     class Meta(SprintSerializer.Meta):
-        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot"]
+        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot", "retrospective"]
         read_only_fields = fields
+
+    @extend_schema_field(RetrospectiveSerializer(allow_null=True))
+    def get_retrospective(self, sprint: Sprint) -> Any:
+        """Null while the sprint is in progress (its retrospective is written at closing)."""
+        retrospective = getattr(sprint, "retrospective", None)
+        return RetrospectiveSerializer(retrospective).data if retrospective else None
 
 
 # --- calendar ------------------------------------------------------------------------

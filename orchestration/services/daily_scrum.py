@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 from statistics import fmean
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from ..models import (
     DailyScrumReport,
     Sprint,
     Task,
-    TaskStatus,
+    derive_task_status,
 )
 
 MIN_GAIN = 5
@@ -57,6 +58,7 @@ class DailyScrumOutcome:
     report_id: int | None
     progressed: tuple[TaskProgress, ...]
     already_reported: bool = False
+    report_date: date | None = None
 
     @property
     def completed_today(self) -> int:
@@ -73,22 +75,26 @@ def run_daily_scrum(
     moved. Runs in its own transaction under the project's row lock, so it never
     interleaves with an orchestration of the same project. Nothing happens when the
     project has no active sprint, or when the sprint already has a report for
-    ``report_date`` (a retried CronJob must not advance the same day twice).
+    ``report_date`` (a retried CronJob must not advance the same day twice); without
+    ``report_date``, the day is today in the project's time zone.
     Raises ProjectNotFoundError for an unknown project.
     """
-    report_date = report_date or timezone.localdate()
     rng = rng or random.Random()
     with transaction.atomic():
         project = selectors.get_project(project_id, lock=True)
+        # Without a date, the project's own day (docs/design.md §3.1, "Project cadence").
+        day = report_date or timezone.localdate(timezone=ZoneInfo(project.time_zone))
         sprint = Sprint.objects.in_progress().filter(project=project).first()
         if sprint is None:
-            return DailyScrumOutcome(project_id, None, None, ())
-        if DailyScrumReport.objects.filter(sprint=sprint, report_date=report_date).exists():
-            return DailyScrumOutcome(project_id, sprint.pk, None, (), already_reported=True)
+            return DailyScrumOutcome(project_id, None, None, (), report_date=day)
+        if DailyScrumReport.objects.filter(sprint=sprint, report_date=day).exists():
+            return DailyScrumOutcome(
+                project_id, sprint.pk, None, (), already_reported=True, report_date=day
+            )
         tasks = list(Task.objects.filter(sprint=sprint).order_by("created_at", "task_id"))
         progressed = _advance(tasks, rng)
-        report = _write_report(sprint, tasks, progressed, report_date=report_date, rng=rng)
-    return DailyScrumOutcome(project_id, sprint.pk, report.pk, progressed)
+        report = _write_report(sprint, tasks, progressed, report_date=day, rng=rng)
+    return DailyScrumOutcome(project_id, sprint.pk, report.pk, progressed, report_date=day)
 
 
 def _advance(tasks: list[Task], rng: random.Random) -> tuple[TaskProgress, ...]:
@@ -101,8 +107,8 @@ def _advance(tasks: list[Task], rng: random.Random) -> tuple[TaskProgress, ...]:
             continue
         before = task.progress_percentage
         task.progress_percentage = min(100, before + rng.randint(MIN_GAIN, MAX_GAIN))
-        task.status = (
-            TaskStatus.COMPLETED if task.progress_percentage >= 100 else TaskStatus.IN_PROGRESS
+        task.status = derive_task_status(
+            progress_percentage=task.progress_percentage, in_sprint=True
         )
         task.updated_at = now
         moved.append(task)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from perfmetrics import conf as perfmetrics_conf
@@ -45,6 +47,23 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    """The decision audit of one call: stored for a real run (``id`` set), only reported
+    for a dry run (``id`` None), docs/design.md §3.5."""
+
+    id: int | None
+    run_id: int | None
+    dry_run: bool
+    decision_source: str
+    base_decision: dict[str, Any]
+    proposed_adjustments: list[dict[str, Any]]
+    applied_adjustments: list[dict[str, Any]]
+    final_decision: dict[str, Any]
+    reasoning: str
+    sprint_opened: str | None
+
+
+@dataclass(frozen=True)
 class PerformanceSummary:
     """This run's measurements and verdict, and the project's recent runs."""
 
@@ -63,6 +82,7 @@ class OrchestrationOutcome:
     patterns: PatternAnalysis | None
     decision: Decision
     execution: Execution
+    audit: AuditRecord
     performance: PerformanceSummary | None
 
 
@@ -80,7 +100,6 @@ def orchestrate_project(
     dry run, which changes nothing but is still recorded), so concurrent calls for
     one project are serialised and a crash leaves nothing half-done.
     """
-    today = today or timezone.localdate()
     with measured_transaction(
         RUN_NAME,
         project_id=project_id,
@@ -91,16 +110,21 @@ def orchestrate_project(
     ) as run:
         with component("project_analysis"):
             project = selectors.get_project(project_id, lock=not options.dry_run)
+            options = with_project_cadence(options, project)
+            # "Today" is the project's day (docs/design.md §3.1, "Project cadence").
+            day = today or timezone.localdate(timezone=ZoneInfo(project.time_zone))
             # Read once under the lock; the state, the closing and the opening all use it.
             team = selectors.team_member_ids(project_id)
             state = selectors.project_state(
-                project, team=team, today=today, duration_weeks=options.sprint_duration_weeks
+                project, team=team, today=day, duration_weeks=options.sprint_duration_weeks
             )
         patterns, warnings = _patterns_or_warning(project_id, state, options)
-        decision = _decide(state, patterns, options, warnings=warnings, today=today)
+        decision = _decide(state, patterns, options, warnings=warnings, today=day)
         with component("action_execution"):
-            execution = _execute(project, state, decision, options, team=team, today=today)
-            _audit(project, decision, execution, run_id=run.record_id, dry_run=options.dry_run)
+            execution = _execute(project, state, decision, options, team=team, today=day)
+            audit = _audit(
+                project, decision, execution, run_id=run.record_id, dry_run=options.dry_run
+            )
     return OrchestrationOutcome(
         project_id=project_id,
         run_id=run.record_id,
@@ -109,10 +133,22 @@ def orchestrate_project(
         patterns=patterns,
         decision=decision,
         execution=execution,
+        audit=audit,
         performance=(
             summarize_performance(run.result, run.verdict) if run.result and run.verdict else None
         ),
     )
+
+
+def with_project_cadence(options: OrchestrationOptions, project: Project) -> OrchestrationOptions:
+    """The project's default duration and maximum tasks, for the options the request left
+    out (``options.project_defaults``); request options always win."""
+    weeks, tasks = project.default_sprint_duration_weeks, project.default_max_tasks_per_sprint
+    if weeks is not None and "sprint_duration_weeks" in options.project_defaults:
+        options = replace(options, sprint_duration_weeks=weeks)
+    if tasks is not None and "max_tasks_per_sprint" in options.project_defaults:
+        options = replace(options, max_tasks_per_sprint=tasks)
+    return options
 
 
 def summarize_performance(result: RunResult, verdict: RunVerdict) -> PerformanceSummary:
@@ -135,13 +171,15 @@ def summarize_performance(result: RunResult, verdict: RunVerdict) -> Performance
 def _patterns_or_warning(
     project_id: str, state: ProjectState, options: OrchestrationOptions
 ) -> tuple[PatternAnalysis | None, tuple[str, ...]]:
-    """Pattern analysis in a savepoint: any failure degrades to the rule decision."""
+    """Pattern analysis in a savepoint: any failure degrades to the rule decision
+    (docs/design.md §3.4, "Degradation"). Its component records the failure on the way
+    out, and the traceback is logged."""
     if not options.enable_pattern_recognition:
         return None, ()
     try:
         with transaction.atomic():
             return analyze_patterns(project_id, team_size=state.team_size), ()
-    except (DatabaseError, ArithmeticError, ValueError, LookupError, TypeError) as exc:
+    except Exception as exc:  # the rule decision never depends on history
         logger.exception("pattern analysis failed for %s", project_id)
         return None, (f"Pattern analysis failed ({type(exc).__name__}); using the rule decision",)
 
@@ -160,7 +198,16 @@ def _decide(
     proposals = propose_adjustments(base, patterns) if patterns is not None else ()
     with component("confidence_gating"):
         adjustments = gate_proposals(proposals, base=base, config=config, options=options)
-    return finalize_decision(base, adjustments, config=config, patterns=patterns, warnings=warnings)
+    return finalize_decision(
+        base,
+        adjustments,
+        config=config,
+        patterns=patterns,
+        warnings=warnings,
+        replan=lambda weeks: rules.plan_for_weeks(
+            state, options, today=today, weeks=weeks, rule_tasks=base.rule_tasks
+        ),
+    )
 
 
 @dataclass
@@ -207,7 +254,7 @@ def _execute(
     if base.heal_schedule and active is not None:
         _heal(project, active.sprint_id, options.schedule, progress)
     if base.create_new_sprint:
-        _open(project, decision, options, progress, team=team, today=today)
+        _open(project, state, decision, options, progress, team=team, today=today)
     return progress.freeze()
 
 
@@ -231,6 +278,7 @@ def _heal(project: Project, sprint_id: str, cron: str, progress: _Progress) -> N
 
 def _open(
     project: Project,
+    state: ProjectState,
     decision: Decision,
     options: OrchestrationOptions,
     progress: _Progress,
@@ -253,9 +301,11 @@ def _open(
             tasks_to_assign=decision.tasks_to_assign,
             decision_source=decision.decision_source,
             cron_schedule=options.schedule if create_schedule else None,
-            today=today,
+            # The sprint's first day: today, or the project's start weekday (§3.1).
+            today=decision.window.start if decision.window else today,
             sprint_id=sprint_id,
             team=team,
+            calendar=state.calendar,
         )
         assigned = len(opened.assigned_task_ids)
         progress.cronjob_name = opened.schedule_name
@@ -277,13 +327,14 @@ def _audit(
     *,
     run_id: int | None,
     dry_run: bool,
-) -> None:
+) -> AuditRecord:
+    """The audit of this call; stored only for a real run (a dry run writes no domain row)."""
     opened = execution.sprint_id if decision.base.create_new_sprint and not dry_run else None
-    DecisionAudit.objects.create(
-        project=project,
+    record = AuditRecord(
+        id=None,
         run_id=run_id,
         dry_run=dry_run,
-        decision_source=decision.decision_source,
+        decision_source=decision.decision_source.value,
         base_decision=_json(asdict(decision.base)),
         proposed_adjustments=[_json(asdict(a.proposal)) for a in decision.adjustments],
         applied_adjustments=[
@@ -298,8 +349,23 @@ def _audit(
             "actions": list(execution.actions),
         },
         reasoning="; ".join(decision.reasoning),
+        sprint_opened=opened,
+    )
+    if dry_run:
+        return record
+    row = DecisionAudit.objects.create(
+        project=project,
+        run_id=run_id,
+        dry_run=False,
+        decision_source=record.decision_source,
+        base_decision=record.base_decision,
+        proposed_adjustments=record.proposed_adjustments,
+        applied_adjustments=record.applied_adjustments,
+        final_decision=record.final_decision,
+        reasoning=record.reasoning,
         sprint_opened_id=opened,
     )
+    return replace(record, id=row.pk)
 
 
 def _json(value: Any) -> Any:
@@ -310,4 +376,6 @@ def _json(value: Any) -> Any:
         return [_json(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Fraction):
+        return round(float(value), 4)
     return value

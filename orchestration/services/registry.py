@@ -25,16 +25,18 @@ from .. import selectors
 from ..exceptions import ConflictError, InvalidInputError, NotFoundError
 from ..models import (
     PTO,
+    ActionItemStatus,
     Employee,
     Holiday,
     HolidayType,
     Project,
     ProjectHistoryFeatures,
     ProjectMembership,
+    RetrospectiveActionItem,
     Sprint,
     SprintStatus,
     Task,
-    TaskStatus,
+    derive_task_status,
 )
 
 
@@ -54,17 +56,6 @@ class NewTask:
     description: str = ""
     assigned_to: str | None = None
     progress_percentage: int = 0
-
-
-def derive_task_status(*, progress_percentage: int, in_sprint: bool) -> TaskStatus:
-    """A task's status follows from its progress and whether a sprint holds it."""
-    if progress_percentage >= 100:
-        return TaskStatus.COMPLETED
-    if not in_sprint:
-        return TaskStatus.UNASSIGNED
-    if progress_percentage > 0:
-        return TaskStatus.IN_PROGRESS
-    return TaskStatus.ASSIGNED_TO_SPRINT
 
 
 @contextmanager
@@ -92,18 +83,31 @@ def create_project(*, project_id: str, name: str, codename: str = "") -> Project
 
 
 def update_project(
-    *, project_id: str, name: str | Unset = UNSET, codename: str | Unset = UNSET
+    *,
+    project_id: str,
+    name: str | Unset = UNSET,
+    codename: str | Unset = UNSET,
+    time_zone: str | Unset = UNSET,
+    sprint_start_weekday: str | Unset | None = UNSET,
+    default_sprint_duration_weeks: int | Unset | None = UNSET,
+    default_max_tasks_per_sprint: int | Unset | None = UNSET,
 ) -> Project:
-    """Rename a project; its id, status and sprints are not editable here."""
+    """Rename a project or change its cadence; its id, status and sprints are not
+    editable here. Takes the project lock, as orchestration reads the cadence."""
+    changes = {
+        "name": name,
+        "codename": codename,
+        "time_zone": time_zone,
+        # None and "" both mean: a sprint starts on the day it is opened.
+        "sprint_start_weekday": "" if sprint_start_weekday is None else sprint_start_weekday,
+        "default_sprint_duration_weeks": default_sprint_duration_weeks,
+        "default_max_tasks_per_sprint": default_max_tasks_per_sprint,
+    }
     with transaction.atomic():
         project = selectors.get_project(project_id, lock=True)
-        changed = []
-        if name is not UNSET:
-            project.name = name
-            changed.append("name")
-        if codename is not UNSET:
-            project.codename = codename
-            changed.append("codename")
+        changed = [field for field, value in changes.items() if value is not UNSET]
+        for field in changed:
+            setattr(project, field, changes[field])
         if changed:
             project.save(update_fields=[*changed, "updated_at"])
         return project
@@ -125,8 +129,8 @@ def delete_project(*, project_id: str) -> None:
         )
         if active is not None:
             raise ConflictError(
-                f"Project {project_id!r} has sprint {active!r} in progress; "
-                "close it before deleting the project."
+                f"Project {project_id!r} has sprint {active!r} in progress; close it with "
+                f"POST /api/sprints/{active}/close before deleting the project."
             )
         project.delete()
 
@@ -315,3 +319,18 @@ def create_pto(*, employee_id: str, start_date: date, end_date: date, reason: st
         return PTO.objects.create(
             employee_id=employee_id, start_date=start_date, end_date=end_date, reason=reason
         )
+
+
+# --- retrospective action items ----------------------------------------------------------
+
+
+def update_action_item(*, item_id: str, status: ActionItemStatus) -> RetrospectiveActionItem:
+    """Set an action item's status (``open`` or ``done``).
+
+    Takes the project lock, as closing a sprint (which counts the open items) does.
+    """
+    with transaction.atomic():
+        item = selectors.get_action_item(item_id)
+        selectors.get_project(item.retrospective.sprint.project_id, lock=True)
+        RetrospectiveActionItem.objects.filter(pk=item.pk).update(status=status)
+        return selectors.get_action_item(item_id)

@@ -7,20 +7,23 @@ statements however many tasks a sprint holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from itertools import cycle
 
 from django.utils import timezone
 
 from .. import selectors
 from ..engine import patterns
+from ..engine.assignment import next_assignee
+from ..engine.availability import member_working_days
 from ..engine.retrospective import describe_retrospective
 from ..engine.rules import sprint_identifier
 from ..engine.schedule import schedule_name
-from ..engine.values import HISTORY_FEATURE_FIELDS, DecisionMode
+from ..engine.values import HISTORY_FEATURE_FIELDS, Calendar, DecisionMode
 from ..models import (
+    ActionItemStatus,
     DailyScrumSchedule,
     Project,
     ProjectHistoryFeatures,
@@ -32,6 +35,7 @@ from ..models import (
     SprintTaskSnapshot,
     Task,
     TaskStatus,
+    derive_task_status,
 )
 
 
@@ -75,12 +79,18 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
         )
         for task_id, assignee, progress in tasks
     )
-    Task.objects.filter(sprint_id=sprint_id, progress_percentage__lt=100).update(
-        status=TaskStatus.UNASSIGNED, sprint=None
-    )
-    Task.objects.filter(sprint_id=sprint_id).exclude(status=TaskStatus.COMPLETED).update(
-        status=TaskStatus.COMPLETED
-    )
+    # Completed tasks stay with the sprint, the others go back to the backlog; each gets
+    # the status derive_task_status gives it there (one UPDATE per resulting status).
+    after: dict[tuple[TaskStatus, bool], list[str]] = defaultdict(list)
+    for task_id, _, progress in tasks:
+        stays = progress >= 100
+        task_status = derive_task_status(progress_percentage=progress, in_sprint=stays)
+        after[task_status, stays].append(task_id)
+    for (task_status, stays), task_ids in after.items():
+        changes: dict[str, object] = {"status": task_status}
+        if not stays:
+            changes["sprint"] = None
+        Task.objects.filter(pk__in=task_ids).update(**changes)
     status = (
         SprintStatus.COMPLETED
         if len(completed) == len(tasks)
@@ -92,6 +102,7 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
     )
     _write_retrospective(
         sprint_id,
+        project_id=project.pk,
         total=len(tasks),
         completed=len(completed),
         in_progress=in_progress,
@@ -107,10 +118,23 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
 
 
 def _write_retrospective(
-    sprint_id: str, *, total: int, completed: int, in_progress: int, not_started: int
+    sprint_id: str,
+    *,
+    project_id: str,
+    total: int,
+    completed: int,
+    in_progress: int,
+    not_started: int,
 ) -> None:
+    earlier_open = RetrospectiveActionItem.objects.filter(
+        retrospective__sprint__project_id=project_id, status=ActionItemStatus.OPEN
+    ).count()
     content = describe_retrospective(
-        total=total, completed=completed, in_progress=in_progress, not_started=not_started
+        total=total,
+        completed=completed,
+        in_progress=in_progress,
+        not_started=not_started,
+        earlier_open=earlier_open,
     )
     retrospective = SprintRetrospective.objects.create(
         sprint_id=sprint_id,
@@ -118,6 +142,7 @@ def _write_retrospective(
         what_could_be_improved=content.what_could_be_improved,
         tasks_summary=content.tasks_summary,
         completion_rate=content.completion_rate,
+        earlier_open_action_items=earlier_open,
     )
     RetrospectiveActionItem.objects.bulk_create(
         RetrospectiveActionItem(retrospective=retrospective, description=text)
@@ -156,68 +181,95 @@ def open_sprint(
     today: date,
     sprint_id: str | None = None,
     team: Sequence[str] | None = None,
+    calendar: Calendar | None = None,
 ) -> OpenedSprint:
-    """Open sprint ``number`` and assign the ``tasks_to_assign`` oldest unassigned tasks.
+    """Open sprint ``number`` and assign the ``tasks_to_assign`` oldest unassigned tasks
+    (docs/design.md §3.3, "Assignment").
 
-    Each task keeps its assignee or gets the next member of ``team``, round-robin by id.
     ``cron_schedule`` None opens the sprint without a daily-scrum schedule.
-    Orchestration passes the ``sprint_id`` its decision named and the ``team`` it read
-    under the project lock; a caller without them leaves them out and they are derived
-    here (the id from ``number``, the team with one more query).
+    Orchestration passes the ``sprint_id`` its decision named, and the ``team`` and
+    ``calendar`` (holidays and PTO covering the sprint) it read under the project lock; a
+    caller without them leaves them out and they are derived here.
     """
     if sprint_id is None:
         sprint_id = sprint_identifier(project.pk, number)
+    end = today + timedelta(weeks=duration_weeks, days=-1)
     sprint = Sprint.objects.create(
         sprint_id=sprint_id,
         project=project,
         number=number,
         sprint_name=sprint_id,
         start_date=today,
-        end_date=today + timedelta(weeks=duration_weeks, days=-1),
+        end_date=end,
         duration_weeks=duration_weeks,
         decision_source=decision_source,
     )
     Project.objects.filter(pk=project.pk).update(
         sprint_count=number, status=ProjectStatus.IN_PROGRESS, updated_at=timezone.now()
     )
-    assigned = _assign_tasks(project, sprint, tasks_to_assign, team=team)
+    if team is None:
+        team = selectors.team_member_ids(project.pk)
+    if calendar is None:
+        calendar = selectors.team_calendar(team, start=today, end=end)
+    available = member_working_days(calendar, team, start=today, end=end)
+    assigned, last = _assign_tasks(project, sprint, tasks_to_assign, team=team, available=available)
+    if last != project.last_assigned_member:
+        Project.objects.filter(pk=project.pk).update(last_assigned_member=last)
     name = create_schedule(sprint, cron_schedule) if cron_schedule is not None else None
     return OpenedSprint(sprint_id=sprint_id, assigned_task_ids=assigned, schedule_name=name)
 
 
 def _assign_tasks(
-    project: Project, sprint: Sprint, count: int, *, team: Sequence[str] | None
-) -> tuple[str, ...]:
+    project: Project,
+    sprint: Sprint,
+    count: int,
+    *,
+    team: Sequence[str],
+    available: Mapping[str, int],
+) -> tuple[tuple[str, ...], str]:
+    """Take the ``count`` oldest unassigned tasks; return their ids and the rotation's
+    new last member."""
+    last = project.last_assigned_member
     if count == 0:
-        return ()
+        return (), last
     tasks = list(
         Task.objects.unassigned()
         .filter(project=project)
         .order_by("created_at", "task_id")
         .select_for_update()[:count]
     )
-    if team is None:
-        team = selectors.team_member_ids(project.pk)
-    members = cycle(team or [None])
+    eligible = sorted(m for m in team if available.get(m, 0) > 0)
+    load = Counter(t.assigned_to_id for t in tasks if t.assigned_to_id in eligible)
     now = timezone.now()
     for task in tasks:
         task.updated_at = now
         task.sprint = sprint
-        task.status = TaskStatus.ASSIGNED_TO_SPRINT
-        if task.assigned_to_id is None:
-            task.assigned_to_id = next(members)
+        # A carried-over task keeps its progress, so it may be in progress already.
+        task.status = derive_task_status(
+            progress_percentage=task.progress_percentage, in_sprint=True
+        )
+        if task.assigned_to_id in eligible:
+            continue
+        if eligible:
+            task.assigned_to_id = last = next_assignee(eligible, load, last=last)
+            load[last] += 1
+        elif task.assigned_to_id not in team:
+            task.assigned_to_id = None  # who left the project no longer holds its tasks
     Task.objects.bulk_update(tasks, ["sprint", "status", "assigned_to", "updated_at"])
-    return tuple(task.task_id for task in tasks)
+    return tuple(task.task_id for task in tasks), last
 
 
 def create_schedule(sprint: Sprint, cron_schedule: str) -> str:
-    """Create or re-activate the sprint's daily-scrum schedule; return its name."""
+    """Create or re-activate the sprint's daily-scrum schedule; return its name.
+
+    The row is keyed by the sprint (one schedule per sprint), never by the name.
+    """
     name = schedule_name(sprint.project_id, sprint.sprint_id)
     DailyScrumSchedule.objects.update_or_create(
-        name=name,
+        sprint=sprint,
         defaults={
+            "name": name,
             "project_id": sprint.project_id,
-            "sprint": sprint,
             "cron_schedule": cron_schedule,
             "is_active": True,
             "deactivated_at": None,

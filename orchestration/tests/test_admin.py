@@ -34,11 +34,13 @@ from orchestration.models import (
 )
 from orchestration.services.orchestrate import orchestrate_project
 from orchestration.services.registry import delete_project
+from orchestration.services.sprint_controls import extend_sprint
 
 INLINE_ONLY = {DailyScrumEntry, RetrospectiveActionItem}
 READ_ONLY = {"sprint", "sprinttasksnapshot", "dailyscrumreport", "dailyscrumschedule"} | {
     "decisionaudit",
     "projecthistoryfeatures",
+    "sprintcontrolaudit",
 }
 
 
@@ -88,6 +90,7 @@ def seed_history() -> Project:
         max_task_adjustment_percent=40,
     )
     PerftestBaseline.objects.create(name="nightly", report={"phases": []})
+    extend_sprint(sprint_id=active.pk, weeks=1, reason="holidays", requested_by="admin")
     return project
 
 

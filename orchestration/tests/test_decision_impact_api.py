@@ -115,15 +115,6 @@ def test_it_ignores_open_sprints_and_other_projects(api_client):
 
 
 @pytest.mark.django_db
-def test_sprints_without_tasks_count_but_have_no_completion_rate(api_client):
-    add_closed_sprints(make_project(), [(4, 2), (0, 0)])
-
-    body = api_client.get(URL.format("TEST-001")).json()
-
-    assert body["rule_based_only"] == group(2, 0.5, 1.0)
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -171,3 +162,13 @@ def test_impact_queries_do_not_grow_with_the_history(
     # The token, the project and one aggregate.
     with django_assert_num_queries(3):
         assert api_client.get(URL.format("TEST-001")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_sprints_without_tasks_stay_out_of_the_velocity(api_client):
+    add_closed_sprints(make_project(), [(6, 6), (0, 0), (4, 2)])
+
+    body = api_client.get(URL.format("TEST-001")).json()
+
+    # 6/6 and 2/4 -> rate 0.75, velocity 4; the empty sprint counts nowhere.
+    assert body["rule_based_only"] == group(2, 0.75, 4.0)

@@ -169,10 +169,21 @@ def test_an_applied_proposal_changes_the_final_decision():
 
     decision = finalize_decision(base(), adjustments, config=ENHANCED, patterns=analysis())
 
-    assert (decision.tasks_to_assign, decision.sprint_duration_weeks) == (7, 3)
+    # 7 tasks in 3 weeks would plan 53% less per week than 10 in 2; 8 stays within 50%.
+    assert (decision.tasks_to_assign, decision.sprint_duration_weeks) == (8, 3)
     assert decision.decision_source == DecisionMode.INTELLIGENCE_ENHANCED
     assert decision.overall_confidence == 0.7
     assert decision.threshold_met
+
+
+def test_one_adjustment_alone_is_not_bounded_by_throughput():
+    adjustments = gate_proposals(
+        (proposal(proposed=6),), base=base(), config=ENHANCED, options=OPTIONS
+    )
+
+    decision = finalize_decision(base(), adjustments, config=ENHANCED, patterns=analysis())
+
+    assert (decision.tasks_to_assign, decision.sprint_duration_weeks) == (6, 2)
 
 
 def test_a_larger_task_count_is_clamped_to_what_can_be_assigned():

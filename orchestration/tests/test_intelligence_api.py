@@ -146,7 +146,7 @@ def test_velocity_of_a_project_without_history_is_stable_and_empty(api_client):
 
 
 @pytest.mark.django_db
-def test_data_quality_counts_missing_retrospectives_and_snapshots(api_client):
+def test_data_quality_counts_missing_retrospectives_of_sprints_that_held_tasks(api_client):
     project = make_project()
     add_closed_sprints(project, [(10, 8), (10, 6)])
     add_closed_sprints(project, [(10, 10), (0, 0)], retrospectives=False)
@@ -154,21 +154,18 @@ def test_data_quality_counts_missing_retrospectives_and_snapshots(api_client):
     response = api_client.get(QUALITY.format("TEST-001"))
 
     assert response.status_code == 200, response.content
-    # rates 0.8, 0.6, 1.0, 0 (no tasks) -> 0.6; velocity 24 / 4 = 6;
-    # completeness = mean(4/10, 2/4, 3/4) = 0.55 -> medium.
+    # The sprint without tasks stays out: rates 0.8, 0.6, 1.0 -> 0.8; velocity 24 / 3 = 8;
+    # completeness = mean(3/10, 2/3, 3/3) = 0.6556 -> medium.
     assert response.json() == {
         "project_id": "TEST-001",
         "data_quality_report": {
-            "closed_sprints": 4,
+            "closed_sprints": 3,
             "retrospectives": 2,
-            "avg_completion_rate": 0.6,
-            "avg_velocity": 6.0,
-            "completeness_score": 0.55,
+            "avg_completion_rate": 0.8,
+            "avg_velocity": 8.0,
+            "completeness_score": 0.6556,
             "quality_level": "medium",
-            "issues": [
-                "2 closed sprint(s) have no retrospective",
-                "1 closed sprint(s) have no task snapshot",
-            ],
+            "issues": ["1 closed sprint(s) have no retrospective"],
         },
     }
 

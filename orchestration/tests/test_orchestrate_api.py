@@ -53,7 +53,7 @@ def test_it_opens_the_first_sprint_and_assigns_the_oldest_tasks_round_robin(api_
     assert body["decisions"]["tasks_to_assign"] == 10
     assert body["decisions"]["sprint_name"] == "TEST-001-S01"
     assert body["sprint_id"] == "TEST-001-S01"
-    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01"
+    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c"
     sprint = Sprint.objects.get()
     assert (sprint.sprint_id, sprint.status, sprint.duration_weeks) == (
         "TEST-001-S01",
@@ -74,6 +74,24 @@ def test_it_opens_the_first_sprint_and_assigns_the_oldest_tasks_round_robin(api_
     assert DailyScrumSchedule.objects.get().cron_schedule == "0 14 * * 1-5"
     assert DecisionAudit.objects.get().run_id == body["run_id"]
     assert Run.objects.get().pk == body["run_id"]
+
+
+def test_projects_whose_ids_sanitise_alike_keep_their_own_schedules(api_client):
+    projects = ("COLL-1", "coll-1", "coll_1")
+    for project_id in projects:
+        make_project(project_id, backlog=2)
+
+    first = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
+    DailyScrumSchedule.objects.update(is_active=False)
+    healed = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
+
+    assert len(set(first.values())) == 3
+    assert healed == first
+    for project_id in projects:
+        schedule = DailyScrumSchedule.objects.get(project_id=project_id)
+        assert schedule.sprint_id == f"{project_id}-S01"
+        assert schedule.name == first[project_id]
+        assert schedule.is_active
 
 
 def test_tasks_keep_their_assignee(api_client):
@@ -192,8 +210,8 @@ def test_a_completed_sprint_closes_and_the_next_opens_in_the_same_call(api_clien
     assert first.retrospective.completion_rate == 1.0
     schedules = {s.name: s.is_active for s in DailyScrumSchedule.objects.all()}
     assert schedules == {
-        "run-dailyscrum-test-001-test-001-s01": False,
-        "run-dailyscrum-test-001-test-001-s02": True,
+        "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c": False,
+        "run-dailyscrum-test-001-test-001-s02-bbab65772a14": True,
     }
     assert project.history_features.closed_sprints == 1
 
@@ -237,6 +255,22 @@ def test_an_overdue_sprint_returns_its_pending_tasks_to_the_backlog_with_progres
     assert body["decisions"]["create_new_sprint"] is False
 
 
+def test_a_carried_over_task_with_progress_is_in_progress_in_the_next_sprint(api_client):
+    make_project(backlog=2)
+    orchestrate(api_client)
+    Task.objects.filter(task_id="TEST-001-TASK001").update(progress_percentage=86)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Sprint.objects.update(start_date=yesterday - timedelta(days=13), end_date=yesterday)
+
+    orchestrate(api_client)
+
+    carried = Task.objects.get(task_id="TEST-001-TASK001")
+    fresh = Task.objects.get(task_id="TEST-001-TASK002")
+    assert carried.sprint_id == fresh.sprint_id == "TEST-001-S02"
+    assert carried.status == TaskStatus.IN_PROGRESS
+    assert fresh.status == TaskStatus.ASSIGNED_TO_SPRINT
+
+
 def test_an_open_sprint_with_a_deactivated_schedule_gets_it_back(api_client):
     make_project(backlog=5)
     orchestrate(api_client)
@@ -268,7 +302,65 @@ def test_a_dry_run_changes_no_domain_row_but_is_recorded_and_flagged(api_client)
     run = Run.objects.get()
     assert run.dry_run
     assert run.success
-    assert DecisionAudit.objects.get().dry_run
+    assert DecisionAudit.objects.count() == 0
+
+
+def test_a_dry_run_reports_the_audit_it_would_write_and_stores_none(api_client):
+    make_project(backlog=15)
+
+    body = orchestrate(api_client, dry_run=True).json()
+
+    assert DecisionAudit.objects.count() == 0
+    audit = body["decision_audit"]
+    assert audit["id"] is None
+    assert audit["dry_run"] is True
+    assert audit["run_id"] == body["run_id"]
+    assert audit["final_decision"]["tasks_to_assign"] == 10
+    assert audit["reasoning"] == body["decisions"]["reasoning"]
+    assert audit["sprint_opened"] is None
+
+
+def test_a_real_run_reports_the_audit_it_stored(api_client):
+    make_project(backlog=3)
+
+    body = orchestrate(api_client).json()
+
+    stored = DecisionAudit.objects.get()
+    assert body["decision_audit"]["id"] == stored.pk
+    assert body["decision_audit"]["dry_run"] is False
+    assert body["decision_audit"]["sprint_opened"] == "TEST-001-S01" == stored.sprint_opened_id
+    assert body["decision_audit"]["final_decision"] == stored.final_decision
+
+
+def test_assign_tasks_false_opens_no_empty_sprint(api_client):
+    make_project(backlog=5)
+
+    body = orchestrate(api_client, assign_tasks=False).json()
+
+    assert body["decisions"]["create_new_sprint"] is False
+    assert "a sprint without tasks is not opened" in body["decisions"]["reasoning"]
+    assert body["sprint_id"] is None
+    assert domain_rows() == {"sprints": 0, "assigned": 0, "schedules": 0, "snapshots": 0}
+
+
+def test_sprints_without_tasks_stay_out_of_features_velocity_and_similarity(api_client):
+    project = make_project(backlog=3)
+    add_closed_sprints(project, [(4, 4), (0, 0), (6, 6), (0, 0)])
+
+    features = Project.objects.get().history_features
+    velocity = api_client.get(f"/orchestrate/intelligence/patterns/velocity-trends/{project.pk}")
+
+    assert features.closed_sprints == 2
+    assert features.mean_velocity == 5.0
+    assert features.mean_tasks_per_sprint == 5.0
+    assert velocity.status_code == 200, velocity.content
+    assert velocity.json()["velocity_trends"]["sprints_analyzed"] == 2
+
+
+def test_a_project_whose_closed_sprints_held_no_tasks_has_no_features(api_client):
+    add_closed_sprints(make_project(backlog=3), [(0, 0), (0, 0)])
+
+    assert not hasattr(Project.objects.get(), "history_features")
 
 
 def test_a_custom_schedule_and_duration_are_used(api_client):
@@ -411,6 +503,33 @@ def test_a_failing_pattern_analysis_degrades_to_the_rule_decision(api_client):
     assert Run.objects.get().success
 
 
+@pytest.mark.parametrize(
+    "error", [AttributeError("no such thing"), RuntimeError("boom"), NotImplementedError("later")]
+)
+def test_any_failure_inside_pattern_analysis_degrades_logs_and_records_the_component(
+    api_client, caplog, error
+):
+    add_closed_sprints(make_project(backlog=5), [(5, 5)] * 3)
+
+    with mock.patch("orchestration.services.patterns.FLEET.similar_to", side_effect=error):
+        response = orchestrate(api_client)
+
+    assert response.status_code == 200, response.content
+    name = type(error).__name__
+    assert (
+        f"Pattern analysis failed ({name}); using the rule decision"
+        in (response.json()["decisions"]["warnings"])
+    )
+    assert Sprint.objects.filter(status=SprintStatus.IN_PROGRESS).count() == 1
+    failed = Component.objects.get(name="full_pattern_analysis")
+    assert not failed.success
+    assert name in failed.error
+    assert Run.objects.get().success
+    (record,) = [r for r in caplog.records if "pattern analysis failed" in r.getMessage()]
+    assert record.exc_info is not None
+    assert record.exc_info[0] is type(error)
+
+
 def test_an_unexpected_failure_rolls_everything_back_and_records_the_failed_run(api_client):
     make_project(backlog=5)
     api_client.raise_request_exception = False
@@ -473,6 +592,20 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api_client, body
 
     assert response.status_code == 400
     assert field in response.json()
+    assert domain_rows() == {"sprints": 0, "assigned": 0, "schedules": 0, "snapshots": 0}
+    assert Run.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "schedule", ["0 \u00b2 * * *", "\u0663 14 * * *", "0 14 * * \u0661-\u0665"]
+)
+def test_a_cron_with_non_ascii_digits_is_a_400_and_nothing_is_stored(api_client, schedule):
+    make_project(backlog=3)
+
+    response = orchestrate(api_client, schedule=schedule)
+
+    assert response.status_code == 400, response.content
+    assert "schedule" in response.json()["options"]
     assert domain_rows() == {"sprints": 0, "assigned": 0, "schedules": 0, "snapshots": 0}
     assert Run.objects.count() == 0
 

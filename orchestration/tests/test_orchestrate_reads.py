@@ -17,8 +17,9 @@ URL = "/orchestrate/project/TEST-001"
 # Everything one request issues: the token, the analysis, the pattern analysis, the
 # actions, the audit and the performance run. Before the team was read once per request
 # these were 29 and 41 (two and three reads of the team).
-OPENING_A_SPRINT = 28
-CLOSING_AND_OPENING = 39
+# One more than before issue 13: the UPDATE that moves the project's assignment rotation.
+OPENING_A_SPRINT = 29
+CLOSING_AND_OPENING = 40
 
 
 def orchestrate(api_client, **options):
@@ -82,7 +83,8 @@ def test_closing_and_opening_in_one_call_reads_the_team_once(
     features = project.history_features
     features.refresh_from_db()
     assert (features.team_size, features.closed_sprints) == (3, 3)
-    assert assignees("TEST-001-S04") == ["E1", "E2"]
+    # S03's ten tasks went E1, E2, E3, ... E1: the project's rotation goes on with E2.
+    assert assignees("TEST-001-S04") == ["E2", "E3"]
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -98,5 +100,5 @@ def test_the_new_sprint_id_is_computed_once_per_request(api_client, dry_run):
 
     spy.assert_called_once_with("TEST-001", 1)
     assert body["decisions"]["sprint_name"] == body["sprint_id"] == "TEST-001-S01"
-    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01"
+    assert body["cronjob_name"] == "run-dailyscrum-test-001-test-001-s01-c4fb9a5df00c"
     assert Sprint.objects.filter(pk="TEST-001-S01").exists() is not dry_run

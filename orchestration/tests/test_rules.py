@@ -4,10 +4,11 @@ from datetime import date
 
 from orchestration.engine.rules import closure_reason, decide, sprint_identifier
 from orchestration.engine.values import (
+    Absence,
     ActiveSprint,
+    Calendar,
     ClosureReason,
-    Conflict,
-    ConflictType,
+    HolidayDay,
     OrchestrationOptions,
     ProjectState,
     TaskSummary,
@@ -29,15 +30,22 @@ def sprint(total: int = 5, completed: int = 2, end: date = date(2026, 12, 10), a
     )
 
 
-def state(*, unassigned: int = 12, active: ActiveSprint | None = None, team: int = 3, conflicts=()):
+def state(
+    *,
+    unassigned: int = 12,
+    active: ActiveSprint | None = None,
+    team: int = 3,
+    calendar: Calendar | None = None,
+):
     return ProjectState(
         project_id="P",
         backlog_tasks=20,
         unassigned_tasks=unassigned,
         active_sprint=active,
         team_size=team,
-        conflicts=tuple(conflicts),
         next_sprint_number=2 if active else 1,
+        team=tuple(f"E{i}" for i in range(1, team + 1)),
+        calendar=calendar or Calendar(),
     )
 
 
@@ -141,23 +149,37 @@ def test_healing_respects_create_cronjob_false():
 
 
 def test_conflicts_warn_but_never_block():
-    conflicts = [
-        Conflict(type=ConflictType.HOLIDAY, date=date(2026, 12, 8), name="Feast", details="public"),
-        Conflict(type=ConflictType.PTO, date=date(2026, 12, 1), name="Ann", details="E1 off"),
-    ]
+    calendar = Calendar(
+        holidays=(HolidayDay(date(2026, 12, 8), "Feast", "public"),),
+        absences=(Absence("E1", "Ann", date(2026, 11, 28), date(2026, 12, 1), "E1 off"),),
+    )
 
-    decision = decide(state(conflicts=conflicts), OrchestrationOptions(), today=TODAY)
+    decision = decide(state(calendar=calendar), OrchestrationOptions(), today=TODAY)
 
     assert decision.create_new_sprint
     assert len(decision.warnings) == 2
     assert "2 availability conflict(s)" in decision.reasoning[0]
 
 
-def test_assign_tasks_false_opens_an_empty_sprint():
+def test_assign_tasks_false_opens_no_sprint_and_says_why():
     decision = decide(state(), OrchestrationOptions(assign_tasks=False), today=TODAY)
 
-    assert decision.create_new_sprint
+    assert not decision.create_new_sprint
+    assert decision.new_sprint_id is None
     assert decision.tasks_to_assign == 0
+    assert not decision.create_schedule
+    assert any("a sprint without tasks is not opened" in r for r in decision.reasoning)
+
+
+def test_assign_tasks_false_still_closes_a_finished_sprint():
+    decision = decide(
+        state(active=sprint(total=5, completed=5)),
+        OrchestrationOptions(assign_tasks=False),
+        today=TODAY,
+    )
+
+    assert decision.close_sprint_id == "P-S01"
+    assert not decision.create_new_sprint
 
 
 def test_a_team_without_members_gets_a_warning():

@@ -31,6 +31,7 @@ from orchestration.models import (
     SprintTaskSnapshot,
     Task,
     TaskStatus,
+    derive_task_status,
 )
 from orchestration.selectors import sprint_outcomes
 from orchestration.services.sprints import refresh_history_features
@@ -162,6 +163,21 @@ def test_active_sprints_have_a_schedule_and_only_their_own_tasks():
         assert DailyScrumSchedule.objects.get(sprint=sprint).is_active
         assert sprint.tasks.exists()
         assert sprint.project.sprint_count == sprint.number
+
+
+@pytest.mark.django_db
+def test_every_generated_task_has_the_status_its_progress_and_sprint_give():
+    seed_demo(DemoParameters(today=TODAY, projects=12, sprints=6, backlog=12))
+
+    tasks = Task.objects.values_list("task_id", "status", "progress_percentage", "sprint_id")
+
+    assert tasks
+    wrong = [
+        (task_id, status)
+        for task_id, status, progress, sprint in tasks
+        if status != derive_task_status(progress_percentage=progress, in_sprint=sprint is not None)
+    ]
+    assert wrong == []
 
 
 def test_velocity_trends_and_completion_rates_vary_between_projects():

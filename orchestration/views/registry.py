@@ -27,6 +27,7 @@ from orchestrator_site.errors import CONFLICT, NOT_FOUND
 
 from .. import selectors
 from ..filters import (
+    ActionItemFilter,
     EmployeeFilter,
     HolidayFilter,
     ProjectFilter,
@@ -34,8 +35,19 @@ from ..filters import (
     SprintFilter,
     TaskFilter,
 )
-from ..models import PTO, Employee, Holiday, Project, ProjectMembership, Sprint, Task
+from ..models import (
+    PTO,
+    Employee,
+    Holiday,
+    Project,
+    ProjectMembership,
+    RetrospectiveActionItem,
+    Sprint,
+    Task,
+)
 from ..serializers.registry import (
+    ActionItemSerializer,
+    ActionItemUpdateSerializer,
     EmployeeCreateSerializer,
     EmployeeSerializer,
     HolidayCreateSerializer,
@@ -322,6 +334,41 @@ class SprintDetailView(APIView):
     )
     def get(self, request: Request, sprint_id: str) -> Response:
         return Response(SprintDetailSerializer(selectors.get_sprint_detail(sprint_id)).data)
+
+
+# --- retrospective action items -------------------------------------------------------
+
+
+@extend_schema(tags=["registry"])
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_action_items",
+        summary="The action items of a project's retrospectives, oldest first.",
+        responses={200: ActionItemSerializer(many=True), 400: BAD_FILTER, 404: NOT_FOUND},
+    )
+)
+class ProjectActionItemListView(generics.ListAPIView[RetrospectiveActionItem]):
+    serializer_class = ActionItemSerializer
+    filterset_class = ActionItemFilter
+
+    def get_queryset(self) -> QuerySet[RetrospectiveActionItem]:
+        if _is_schema_generation(self):
+            return RetrospectiveActionItem.objects.none()
+        return selectors.list_project_action_items(self.kwargs["project_id"])
+
+
+@extend_schema(tags=["registry"])
+class ActionItemDetailView(APIView):
+    @extend_schema(
+        operation_id="update_action_item",
+        summary="Mark a retrospective action item done (or open again).",
+        request=ActionItemUpdateSerializer,
+        responses={200: ActionItemSerializer, 400: BAD_INPUT, 404: NOT_FOUND},
+    )
+    def patch(self, request: Request, item_id: str) -> Response:
+        data = _validated(ActionItemUpdateSerializer(data=request.data))
+        item = registry.update_action_item(item_id=item_id, status=data["status"])
+        return Response(ActionItemSerializer(item).data)
 
 
 # --- calendar ------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from conftest import add_closed_sprints, make_project
 from orchestration.engine.values import OrchestrationOptions
+from orchestration.models import RetrospectiveActionItem, SprintRetrospective
 from orchestration.services.orchestrate import orchestrate_project
 from orchestrator_site.wsgi import application
 
@@ -83,7 +84,11 @@ def seeded(db: None) -> Iterator[str]:
     try:
         token = Token.objects.create(user=get_user_model().objects.create_user("fuzzer"))
         project = make_project("TEST-001", backlog=12)
-        add_closed_sprints(project, [(8, 8), (10, 7)])
+        (_, pending) = add_closed_sprints(project, [(8, 8), (10, 7)])
+        RetrospectiveActionItem.objects.create(
+            retrospective=SprintRetrospective.objects.get(sprint=pending),
+            description="Address 3 tasks that are still in progress.",
+        )
         add_closed_sprints(make_project("TEST-002", backlog=0), [(9, 9), (10, 8)])
         outcome = orchestrate_project(
             project_id="TEST-001", options=OrchestrationOptions(enable_pattern_recognition=False)
@@ -95,6 +100,9 @@ def seeded(db: None) -> Iterator[str]:
             sprint_id=outcome.execution.sprint_id or "",
             name=outcome.execution.cronjob_name or "",
             id=str(outcome.run_id),
+            item_id=str(
+                RetrospectiveActionItem.objects.order_by("id").values_list("id", flat=True).first()
+            ),
         )
         yield f"Token {token.key}"
     finally:
@@ -133,3 +141,19 @@ def test_it_fuzzes_the_schema_the_service_serves():
     assert anonymous.status_code == 401
     assert served.status_code == 200
     assert json.loads(served.content) == SCHEMA
+
+
+def test_the_fuzzed_schema_covers_every_scrum_control_endpoint():
+    operations = {
+        operation["operationId"]
+        for path in SCHEMA["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+    assert {
+        "close_sprint",
+        "extend_sprint",
+        "list_action_items",
+        "update_action_item",
+    } <= operations

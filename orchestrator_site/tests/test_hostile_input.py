@@ -18,7 +18,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from conftest import add_closed_sprints, make_project
-from orchestration.models import Employee, Project, Sprint, Task
+from orchestration.models import Employee, Project, RetrospectiveActionItem, Sprint, Task
 from perfmetrics.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +283,10 @@ def test_hostile_ids_in_the_path_are_404s_and_change_nothing(api_client, hostile
             {"mode": "rule_based_only"},
         ),
         ("get", f"/orchestrate/intelligence/performance/runs/{segment}", None),
+        ("post", f"/api/sprints/{segment}/close", {"reason": "x"}),
+        ("post", f"/api/sprints/{segment}/extend", {"weeks": 1}),
+        ("get", f"/api/projects/{segment}/action-items/", None),
+        ("patch", f"/api/action-items/{segment}/", {"status": "done"}),
     ]
 
     answers = [
@@ -324,3 +328,66 @@ def test_sql_looking_query_parameters_are_refused_or_match_nothing(api_client, u
     if status == 200:
         assert response.json()["results"] == []
     assert rows() == before
+
+
+# --- sprint controls -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/sprints/{}/close", {"reason": "r" * 501}, "reason"),
+        ("/api/sprints/{}/close", {"reason": "stop\u0000"}, "reason"),
+        ("/api/sprints/{}/close", {"reason": ["x"]}, "reason"),
+        ("/api/sprints/{}/extend", {"weeks": 10**30}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": -1}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": True}, "weeks"),
+        ("/api/sprints/{}/extend", {"weeks": 1, "reason": "\u0000"}, "reason"),
+        ("/api/sprints/{}/extend", {"weeks": 1, "end_date": "2099-01-01"}, "end_date"),
+    ],
+)
+def test_hostile_sprint_control_bodies_are_400s_and_change_nothing(api_client, url, body, field):
+    make_project("TEST-001", backlog=3)
+    api_client.post(
+        ORCHESTRATE.format("TEST-001"), {"action": "analyze_and_orchestrate"}, format="json"
+    )
+    sprint = Sprint.objects.get()
+    before = rows()
+
+    response = api_client.post(url.format(sprint.pk), body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert rows() == before
+    after = Sprint.objects.get()
+    assert (after.status, after.end_date) == (sprint.status, sprint.end_date)
+
+
+@pytest.mark.parametrize(
+    "item_id", ["0", "-1", "1e3", "99999999999999999999999", "\u0663", "1 OR 1=1", "%00"]
+)
+def test_hostile_action_item_ids_are_404s(api_client, item_id):
+    make_project("TEST-001", backlog=3)
+
+    response = api_client.patch(
+        f"/api/action-items/{quote(item_id, safe='')}/", {"status": "done"}, format="json"
+    )
+
+    assert response.status_code == 404, response.content
+
+
+@pytest.mark.parametrize(
+    "body", [{"status": "done\u0000"}, {"status": "' OR 1=1 --"}, {"status": 1}]
+)
+def test_hostile_action_item_updates_are_400s(api_client, body):
+    project = make_project("TEST-001", backlog=3)
+    (sprint,) = add_closed_sprints(project, [(4, 2)])
+    item = RetrospectiveActionItem.objects.create(
+        retrospective=sprint.retrospective, description="Re-plan 2 tasks."
+    )
+
+    response = api_client.patch(f"/api/action-items/{item.pk}/", body, format="json")
+
+    assert response.status_code == 400, response.content
+    item.refresh_from_db()
+    assert item.status == "open"

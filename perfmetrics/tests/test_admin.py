@@ -160,6 +160,17 @@ def test_search_matches_a_run_id_and_ignores_errors_of_successful_runs(admin_cli
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("term", ["\u00b2", "#\u00b2", "\u0663"])
+def test_a_search_with_unicode_digits_is_a_text_search_not_a_crash(admin_client, term):
+    make_run()
+
+    response = admin_client.get(CHANGELIST, {"q": term})
+
+    assert response.status_code == 200
+    assert shown_run_ids(response) == set()
+
+
+@pytest.mark.django_db
 def test_the_project_filter_suggests_projects_of_the_newest_runs(admin_client):
     make_run(project_id="OLD", started_at=timezone.now() - timedelta(days=3))
     make_run(project_id="NEW")

@@ -41,6 +41,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Without --date each project reports its own day (its time zone); the log line
+        # names the server's date.
         report_date: date = options["date"] or timezone.localdate()
         project_ids = (
             [options["project"]] if options["project"] else selectors.projects_with_active_sprint()
@@ -54,16 +56,18 @@ class Command(BaseCommand):
         failures = [
             project_id
             for project_id in project_ids
-            if not self.run_one(project_id, report_date=report_date, seed=options["seed"])
+            if not self.run_one(project_id, report_date=options["date"], seed=options["seed"])
         ]
         if failures:
             raise CommandError(f"Daily scrum failed for: {', '.join(failures)}")
         if not project_ids:
             self.stdout.write("No active sprints.")
 
-    def run_one(self, project_id: str, *, report_date: date, seed: int | None) -> bool:
-        """Run one project's daily scrum and report it; False when it failed."""
-        rng = random.Random(f"{seed}:{project_id}:{report_date}") if seed is not None else None
+    def run_one(self, project_id: str, *, report_date: date | None, seed: int | None) -> bool:
+        """Run one project's daily scrum and report it; False when it failed. Without
+        ``report_date`` the project's own day (its time zone) is reported."""
+        seed_date = report_date or timezone.localdate()
+        rng = random.Random(f"{seed}:{project_id}:{seed_date}") if seed is not None else None
         try:
             outcome = run_daily_scrum(project_id=project_id, report_date=report_date, rng=rng)
         except ProjectNotFoundError as exc:
@@ -71,7 +75,7 @@ class Command(BaseCommand):
         except DatabaseError:
             logger.exception("daily scrum of %s failed", project_id)
             return False
-        self.stdout.write(describe(outcome, report_date=report_date))
+        self.stdout.write(describe(outcome, report_date=outcome.report_date or seed_date))
         return True
 
 

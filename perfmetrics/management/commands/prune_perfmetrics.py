@@ -33,7 +33,7 @@ def age(text: str) -> timedelta:
 
 
 def batch_size(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_BATCH_SIZE:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_BATCH_SIZE:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_BATCH_SIZE}")
     return int(text)
 
