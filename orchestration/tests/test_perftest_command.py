@@ -64,10 +64,11 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
     seed()
     before = domain_state()
     report_file = tmp_path / "report.json"
+    junit_file = tmp_path / "junit.xml"
 
     result = manage(
         "perftest", *SMALL, *LENIENT, "--label", "pt-e2e", "--json", str(report_file),
-        "--save-baseline", "first", "-v", "2",
+        "--junit", str(junit_file), "--save-baseline", "first", "-v", "2",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -102,6 +103,7 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
         "concurrency.throughput",
         "concurrency.p95_factor",
     }
+    assert junit_file.read_text().count("<testcase ") == len(report["checks"])
     runs = Run.objects.filter(labels__label__startswith="pt-e2e:")
     assert set(runs.values_list("source", flat=True)) == {"perftest"}
     assert set(runs.values_list("dry_run", flat=True)) == {True}

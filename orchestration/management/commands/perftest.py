@@ -2,8 +2,9 @@
 
 Exit status: 0 when every check passed, 1 when a check failed (they are listed at the
 end of the report), 2 for a usage problem (one line on stderr), 130 when interrupted.
-The report goes to stdout; the phases' progress to stderr (none with ``-v 0``; ``-v 2``
-also names the target, the label and the plan first).
+The report goes to stdout (``--json -``: the JSON report, the text one then on stderr);
+the phases' progress to stderr (none with ``-v 0``; ``-v 2`` also names the target, the
+label and the plan first). ``--junit FILE`` writes one JUnit test case per check.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import connection
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from orchestration.management.progress import plain
 from orchestration.perftest.client import Target
 from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
 from orchestration.perftest.errors import PerftestError
+from orchestration.perftest.junit import render_junit
 from orchestration.perftest.phases import Progress
 from orchestration.perftest.progress import PhaseProgress
 from orchestration.perftest.report import render_report, report_to_json
@@ -38,6 +40,16 @@ from orchestration.perftest.server import database_url, local_server
 from orchestration.perftest.values import Report
 
 TOKEN_ENV = "PERFTEST_TOKEN"
+# ``--json -``: the JSON goes to stdout.
+STDOUT = "-"
+OUTPUT_OPTIONS = ("--json", "--junit")
+
+
+def write_file(option: str, path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise CommandError(f"{option}: {exc}", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -45,6 +57,8 @@ class Command(BaseCommand):
         "Run the performance test plan (baseline, pattern recognition, metrics endpoint, "
         "concurrency) against a running server or a gunicorn server started for the test."
     )
+    # Set per invocation by run_plan: whether stdout carries the JSON report.
+    _json_on_stdout = False
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -112,7 +126,14 @@ class Command(BaseCommand):
         verdict.add_argument(
             "--replace-baseline", action="store_true", help="Let --save-baseline overwrite."
         )
-        verdict.add_argument("--json", metavar="FILE", help="Also write the report as JSON.")
+        output = parser.add_argument_group("output")
+        output.add_argument(
+            "--json",
+            metavar="FILE",
+            help="Also write the report as JSON; '-' writes it to stdout instead of the text "
+            "report (which then goes to stderr, unless -v 0).",
+        )
+        output.add_argument("--junit", metavar="FILE", help="Write the checks as JUnit XML.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -121,13 +142,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from None
         except KeyboardInterrupt:
             raise CommandError("interrupted; the test was stopped", returncode=130) from None
-        self.stdout.write(render_report(report))
         data = report_to_json(report)
-        if options["json"]:
-            try:
-                Path(options["json"]).write_text(json.dumps(data, indent=2) + "\n")
-            except OSError as exc:
-                raise CommandError(f"--json: {exc}", returncode=2) from None
+        self.write_outputs(report, data, options)
         if options["save_baseline"]:
             self._save_baseline(options["save_baseline"], report, data)
         if not report.passed:
@@ -138,8 +154,28 @@ class Command(BaseCommand):
                 returncode=1,
             )
 
+    def write_outputs(self, report: Report, data: dict[str, Any], options: dict[str, Any]) -> None:
+        """The text report on stdout, or the JSON there with ``--json -`` (the text then
+        on stderr unless ``-v 0``); the files asked for."""
+        if options["json"] == STDOUT:
+            self.stdout.write(json.dumps(data, indent=2))
+            if options["verbosity"] >= 1:
+                self.stderr.write(render_report(report), style_func=plain)
+        else:
+            self.stdout.write(render_report(report))
+        if options["json"] and options["json"] != STDOUT:
+            write_file("--json", options["json"], json.dumps(data, indent=2) + "\n")
+        if options["junit"]:
+            write_file("--junit", options["junit"], render_junit(report))
+
+    @property
+    def messages(self) -> OutputWrapper:
+        """Where one-line notes go: stdout, unless it carries the JSON."""
+        return self.stderr if self._json_on_stdout else self.stdout
+
     def run_plan(self, options: dict[str, Any]) -> Report:
         """Validate everything that can be checked before any request, then run."""
+        self._json_on_stdout = options["json"] == STDOUT
         config, server = configs_of(options)
         target = Target.parse(options["url"]) if options["url"] else None
         if target is not None and not options["token"]:
@@ -173,10 +209,12 @@ class Command(BaseCommand):
 
     def _save_baseline(self, name: str, report: Report, data: dict[str, Any]) -> None:
         if not report.passed:
-            self.stdout.write(f"Baseline {name!r} not saved: the run failed its checks.")
+            self.messages.write(
+                f"Baseline {name!r} not saved: the run failed its checks.", style_func=plain
+            )
             return
         save_baseline(name, data)
-        self.stdout.write(f"Saved baseline {name!r}.")
+        self.messages.write(f"Saved baseline {name!r}.", style_func=plain)
 
 
 def configs_of(options: dict[str, Any]) -> tuple[PerftestConfig, ServerConfig]:
@@ -225,8 +263,12 @@ def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Base
     require_unused_label(config.label, now=timezone.now())
     if options["save_baseline"]:
         check_baseline_name(options["save_baseline"], replace=options["replace_baseline"])
-    if options["json"] and not Path(options["json"]).resolve().parent.is_dir():
-        raise PerftestError(f"--json: no directory for {options['json']!r}")
+    for option in OUTPUT_OPTIONS:
+        path = options[option.lstrip("-")]
+        if path and path != STDOUT and not Path(path).resolve().parent.is_dir():
+            raise PerftestError(f"{option}: no directory for {path!r}")
+    if options["junit"] == STDOUT:
+        raise PerftestError("--junit needs a file name; only --json may be '-'")
     if options["compare"]:
         return Baseline(options["compare"], load_baseline(options["compare"]))
     return None
