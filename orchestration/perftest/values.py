@@ -15,13 +15,14 @@ class Phase(StrEnum):
 
     PREFLIGHT = "preflight"
     WARMUP = "warmup"
+    RAMP = "ramp"
     BASELINE = "baseline"
     PATTERN = "pattern_recognition"
     METRICS = "metrics_endpoint"
     CONCURRENT = "concurrent"
 
 
-# Phases that are measured and reported (warm-up and preflight are not).
+# Phases that are measured and reported (preflight, warm-up and ramp-up are not).
 MEASURED_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.METRICS, Phase.CONCURRENT)
 # Measured phases whose requests are orchestrations, hence recorded runs on the server.
 ORCHESTRATION_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.CONCURRENT)
@@ -32,11 +33,18 @@ TOTAL = "total_orchestration"
 
 @dataclass(frozen=True)
 class Sample:
-    """One request: its HTTP status (0 when no response came) and client-side latency."""
+    """One request: its HTTP status (0 when no response came) and client-side latency.
+
+    ``offset_s`` is when it was sent (open model: when it was due), in seconds after the
+    phase started; ``wait_ms`` how long it waited for a free connection after it was due
+    (open model only), which ``latency_ms`` includes.
+    """
 
     status: int
     latency_ms: float
     error: str = ""
+    offset_s: float = 0.0
+    wait_ms: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -142,7 +150,8 @@ class Report:
     target_url: str
     started_server: bool
     dry_run: bool
-    requests: int
+    # Per phase: ``requests`` requests, or for ``duration_s`` seconds.
+    requests: int | None
     concurrency: int
     warmup: int
     started_at: datetime
@@ -152,6 +161,10 @@ class Report:
     checks: tuple[Check, ...]
     compared_with: str | None = None
     comparison: tuple[MetricChange, ...] = ()
+    duration_s: float | None = None
+    # The open model's arrival rate in the concurrent phase (None: closed model).
+    rate_per_s: float | None = None
+    ramp_s: float = 0.0
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:

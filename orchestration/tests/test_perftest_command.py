@@ -158,6 +158,27 @@ def test_a_mutating_run_that_regresses_against_its_baseline_fails_with_the_check
     assert Sprint.objects.filter(project_id="TEST-001", status="in_progress").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_open_model_run_for_a_duration_sends_the_rate_and_keeps_its_ramp_apart():
+    seed()
+
+    result = manage(
+        "perftest", *LENIENT, "--duration", "1s", "--rate", "10/s", "--ramp", "1s",
+        "--concurrency", "2", "--warmup", "1", "--label", "pt-open", "--json", "-", "-v", "0",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert (report["requests"], report["duration_s"], report["rate_per_s"]) == (None, 1.0, 10.0)
+    # Due at 0, 0.1, ... 0.9 s: ten arrivals in the second.
+    assert report["phases"]["concurrent"]["requests"] == 10
+    assert report["server"]["concurrent"]["runs"] == 10
+    # 10/s reached after a 1 s linear ramp: half as many arrivals, none of them measured.
+    assert "ramp" not in report["phases"]
+    assert Run.objects.filter(labels__label="pt-open:ramp").count() == 5
+
+
 def run_command(*args: str) -> CommandError:
     with pytest.raises(CommandError) as failure:
         call_command("perftest", *args, stdout=StringIO())
@@ -175,6 +196,12 @@ def run_command(*args: str) -> CommandError:
         (["--url", "localhost:8000", "--token", "x"], "--url must be an http"),
         (["--url", "http://localhost:8000"], "--url needs --token"),
         (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
+        (["--duration", "soon"], "argument --duration: expected a duration like 60s"),
+        (["--rate", "fast"], "argument --rate: expected a rate like 50/s"),
+        (["--rate", "0/s"], "--rate must be above 0"),
+        (["--ramp", "1 week"], "argument --ramp: expected a duration"),
+        (["--requests", "5", "--duration", "10s"], "give --requests or --duration, not both"),
+        (["--duration", "48h"], "--duration must be above 0 and at most 86400s"),
     ],
 )
 def test_nonsense_arguments_are_one_line_usage_errors(args, message, monkeypatch):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from argparse import ArgumentTypeError
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,12 +23,19 @@ from django.utils import timezone
 
 from orchestration.management.progress import plain
 from orchestration.perftest.client import Target
-from orchestration.perftest.config import PerftestConfig, ServerConfig, new_label
+from orchestration.perftest.config import (
+    DEFAULT_REQUESTS,
+    PerftestConfig,
+    ServerConfig,
+    new_label,
+    parse_duration,
+    parse_rate,
+)
 from orchestration.perftest.errors import PerftestError
 from orchestration.perftest.junit import render_junit
 from orchestration.perftest.phases import Progress
 from orchestration.perftest.progress import PhaseProgress
-from orchestration.perftest.report import render_report, report_to_json
+from orchestration.perftest.report import describe_load, render_report, report_to_json
 from orchestration.perftest.runner import Baseline, run_perftest
 from orchestration.perftest.runs import (
     check_baseline_name,
@@ -43,6 +52,18 @@ TOKEN_ENV = "PERFTEST_TOKEN"
 # ``--json -``: the JSON goes to stdout.
 STDOUT = "-"
 OUTPUT_OPTIONS = ("--json", "--junit")
+
+
+def argument(parse: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type from a parser that raises ValueError with the reason."""
+
+    def convert(text: str) -> float:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
 def write_file(option: str, path: str, text: str) -> None:
@@ -83,7 +104,30 @@ class Command(BaseCommand):
         target.add_argument("--startup-timeout", type=float, default=30.0, metavar="SECONDS")
         plan = parser.add_argument_group("plan")
         plan.add_argument("--project", default="TEST-001")
-        plan.add_argument("--requests", type=int, default=20, help="Requests per phase.")
+        plan.add_argument(
+            "--requests", type=int, help=f"Requests per phase (default {DEFAULT_REQUESTS})."
+        )
+        plan.add_argument(
+            "--duration",
+            type=argument(parse_duration),
+            metavar="TIME",
+            help="Run each phase for this long (60s, 2m) instead of a number of requests.",
+        )
+        plan.add_argument(
+            "--rate",
+            type=argument(parse_rate),
+            metavar="RATE",
+            help="Open model: the concurrent phase's requests arrive at this constant rate "
+            "(50/s), sent by up to --concurrency connections; latency includes waiting.",
+        )
+        plan.add_argument(
+            "--ramp",
+            type=argument(parse_duration),
+            default=0.0,
+            metavar="TIME",
+            help="Unmeasured ramp-up before the concurrent phase: workers start one after "
+            "another, or with --rate the arrival rate grows from 0.",
+        )
         plan.add_argument(
             "--concurrency",
             type=int,
@@ -222,7 +266,12 @@ def configs_of(options: dict[str, Any]) -> tuple[PerftestConfig, ServerConfig]:
     config = PerftestConfig(
         project_id=options["project"],
         label=options["label"] or new_label(timezone.now()),
-        requests=options["requests"],
+        requests=options["requests"]
+        if options["requests"] is not None or options["duration"] is not None
+        else DEFAULT_REQUESTS,
+        duration_s=options["duration"],
+        rate_per_s=options["rate"],
+        ramp_s=options["ramp"],
         concurrency=options["concurrency"],
         warmup=options["warmup"],
         dry_run=not options["mutate"],
@@ -250,8 +299,8 @@ def describe_plan(config: PerftestConfig, target: Target, server: ServerConfig |
         [
             f"Target: {target.url}{started}",
             f"Label: {config.label}",
-            f"Plan: {config.warmup} warm-up, {config.requests} requests per phase, "
-            f"concurrency {config.concurrency}, {'dry run' if config.dry_run else 'mutating'}",
+            f"Plan: {config.warmup} warm-up, {describe_load(config)}, "
+            f"{'dry run' if config.dry_run else 'mutating'}",
         ]
     )
 
