@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..serializers.run_tags import LABEL_MAX_LENGTH, LABEL_PATTERN
 from .errors import PerftestError
@@ -68,6 +69,21 @@ class PerftestConfig:
         if not self.project_id:
             raise PerftestError("--project must not be empty")
 
+    def comparable_options(self, *, target: str) -> dict[str, Any]:
+        """The settings that shape the measurements (not the verdict's limits): two test
+        runs compare only when these are equal. ``target`` names where the requests went."""
+        return {
+            "target": target,
+            "project_id": self.project_id,
+            "requests": self.requests,
+            "duration_s": self.duration_s,
+            "rate_per_s": self.rate_per_s,
+            "ramp_s": self.ramp_s,
+            "concurrency": self.concurrency,
+            "warmup": self.warmup,
+            "dry_run": self.dry_run,
+        }
+
     @property
     def p95_factor_limit(self) -> float:
         """How much concurrent p95 may exceed the sequential p95. By default the
@@ -83,6 +99,11 @@ class ServerConfig:
     workers: int = 2
     threads: int = 4
     startup_timeout_s: float = 30.0
+
+    @property
+    def target(self) -> str:
+        """How ``comparable_options`` names a started server (its port changes each time)."""
+        return f"gunicorn started by perftest, {self.workers} workers x {self.threads} threads"
 
     def __post_init__(self) -> None:
         _at_least("--workers", self.workers, 1, MAX_WORKERS)

@@ -177,8 +177,11 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "phases": {p.phase: asdict(p) for p in report.phases},
         "server": {s.phase: _server_json(s) for s in report.server},
         "checks": [asdict(c) for c in report.checks],
+        "options": dict(report.options),
+        "release": report.release,
         "compared_with": report.compared_with,
         "comparison": [asdict(c) for c in report.comparison],
+        "comparison_passed": report.comparison_passed,
         "passed": report.passed,
         "failed_checks": [c.name for c in report.failed_checks],
     }

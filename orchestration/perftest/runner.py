@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -42,8 +43,12 @@ from .values import (
 
 @dataclass(frozen=True)
 class Baseline:
+    """What a run is compared with: a saved baseline or an earlier stored run;
+    ``report`` is its whole JSON report (the HTML report draws it beside this run)."""
+
     name: str
     metrics: Mapping[str, PhaseMetrics]
+    report: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_perftest(
@@ -54,6 +59,8 @@ def run_perftest(
     progress: Progress,
     started_server: bool,
     baseline: Baseline | None = None,
+    options: Mapping[str, Any] | None = None,
+    release: str = "",
 ) -> Report:
     """Run the plan against ``target`` and judge it. Raises PerftestError when the target
     cannot be used at all (unreachable, token rejected, project unknown to the server)."""
@@ -87,6 +94,8 @@ def run_perftest(
         checks=checks,
         compared_with=baseline.name if baseline is not None else None,
         comparison=comparison,
+        options=dict(options or {}),
+        release=release,
     )
 
 

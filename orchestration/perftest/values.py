@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from perfmetrics.values import DurationStats
 
@@ -165,6 +166,16 @@ class Report:
     # The open model's arrival rate in the concurrent phase (None: closed model).
     rate_per_s: float | None = None
     ramp_s: float = 0.0
+    # PerftestConfig.comparable_options: runs with equal options compare.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    release: str = ""
+
+    @property
+    def comparison_passed(self) -> bool | None:
+        """None without a baseline; else whether no compared metric regressed."""
+        if self.compared_with is None:
+            return None
+        return not any(change.regressed for change in self.comparison)
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:

@@ -3,8 +3,11 @@ perfmetrics."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from orchestration.perftest.report import report_to_json
+from orchestration.perftest.runs import record_perftest_run
 from orchestration.perftest.values import (
     Check,
     LatencySummary,
@@ -83,3 +86,9 @@ def make_report(*, checks=None, comparison=()):
         compared_with="v1" if comparison else None,
         comparison=comparison,
     )
+
+
+def store_run(report=None, **changes):
+    """A stored test run of ``report`` (``make_report()`` by default) with ``changes``."""
+    report = replace(report or make_report(), **changes)
+    return record_perftest_run(report, report_to_json(report))

@@ -34,6 +34,7 @@ from orchestration.models import (
 )
 from orchestration.services.orchestrate import orchestrate_project
 from orchestration.services.registry import delete_project
+from orchestration.tests.perftest_builders import store_run
 
 INLINE_ONLY = {DailyScrumEntry, RetrospectiveActionItem}
 READ_ONLY = {"sprint", "sprinttasksnapshot", "dailyscrumreport", "dailyscrumschedule"} | {
@@ -88,6 +89,7 @@ def seed_history() -> Project:
         max_task_adjustment_percent=40,
     )
     PerftestBaseline.objects.create(name="nightly", report={"phases": []})
+    store_run()
     return project
 
 

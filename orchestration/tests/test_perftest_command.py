@@ -20,6 +20,7 @@ from conftest import add_closed_sprints, make_project
 from orchestration.models import (
     DailyScrumSchedule,
     PerftestBaseline,
+    PerftestRun,
     Project,
     Sprint,
     SprintRetrospective,
@@ -68,11 +69,13 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
 
     result = manage(
         "perftest", *SMALL, *LENIENT, "--label", "pt-e2e", "--json", str(report_file),
-        "--junit", str(junit_file), "--save-baseline", "first", "-v", "2",
+        "--junit", str(junit_file), "--save-baseline", "first", "--compare", "latest-passing",
+        "-v", "2",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASSED" in result.stdout
+    assert "No passing run of TEST-001 with these options yet" in result.stdout
     # The report on stdout; the -v 2 preamble and the phases' progress on stderr.
     assert "Label: pt-e2e\n" in result.stderr
     assert "3/3 baseline (100%)\n" in result.stderr
@@ -118,6 +121,10 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
     assert Run.objects.exclude(labels__label__startswith="pt-e2e:").count() == 0
     assert domain_state() == before
     assert PerftestBaseline.objects.get(name="first").report["label"] == "pt-e2e"
+    stored = PerftestRun.objects.get()
+    assert (stored.label, stored.passed, stored.release) == ("pt-e2e", True, "unknown")
+    assert stored.comparison_passed is None
+    assert stored.options["target"] == "gunicorn started by perftest, 2 workers x 4 threads"
     # The token made for the run is gone; its user stays for the next run.
     assert not Token.objects.exists()
     assert get_user_model().objects.filter(username="perftest").exists()
@@ -154,6 +161,7 @@ def test_a_mutating_run_that_regresses_against_its_baseline_fails_with_the_check
     assert set(measured.exclude(labels__label__endswith=":preflight").values_list(
         "dry_run", flat=True
     )) == {False}  # fmt: skip
+    assert PerftestRun.objects.get().comparison_passed is False
     # Really executed: the first measured orchestration opened the next sprint.
     assert Sprint.objects.filter(project_id="TEST-001", status="in_progress").count() == 1
 

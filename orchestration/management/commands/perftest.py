@@ -38,9 +38,12 @@ from orchestration.perftest.progress import PhaseProgress
 from orchestration.perftest.report import describe_load, render_report, report_to_json
 from orchestration.perftest.runner import Baseline, run_perftest
 from orchestration.perftest.runs import (
+    LATEST_PASSING,
     check_baseline_name,
     load_baseline,
+    load_latest_passing,
     perftest_token,
+    record_perftest_run,
     require_project,
     require_unused_label,
     save_baseline,
@@ -49,6 +52,9 @@ from orchestration.perftest.server import database_url, local_server
 from orchestration.perftest.values import Report
 
 TOKEN_ENV = "PERFTEST_TOKEN"
+# The deployed release, recorded with each stored run.
+RELEASE_ENV = "APP_RELEASE"
+UNKNOWN_RELEASE = "unknown"
 # ``--json -``: the JSON goes to stdout.
 STDOUT = "-"
 OUTPUT_OPTIONS = ("--json", "--junit")
@@ -156,7 +162,12 @@ class Command(BaseCommand):
             default=1.0,
             help="Concurrent throughput must be at least this multiple of the sequential one.",
         )
-        verdict.add_argument("--compare", metavar="NAME", help="Compare with a saved baseline.")
+        verdict.add_argument(
+            "--compare",
+            metavar="NAME",
+            help=f"Compare with a saved baseline, or with '{LATEST_PASSING}': the newest "
+            "passing stored run of the same project and options (none yet: no comparison).",
+        )
         verdict.add_argument(
             "--tolerance",
             type=float,
@@ -187,6 +198,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             raise CommandError("interrupted; the test was stopped", returncode=130) from None
         data = report_to_json(report)
+        record_perftest_run(report, data)
         self.write_outputs(report, data, options)
         if options["save_baseline"]:
             self._save_baseline(options["save_baseline"], report, data)
@@ -224,7 +236,14 @@ class Command(BaseCommand):
         target = Target.parse(options["url"]) if options["url"] else None
         if target is not None and not options["token"]:
             raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
-        baseline = check_preconditions(config, options)
+        scope = config.comparable_options(target=options["url"] or server.target)
+        baseline = check_preconditions(config, options, scope)
+        if options["compare"] == LATEST_PASSING and baseline is None:
+            self.messages.write(
+                f"No passing run of {config.project_id} with these options yet: nothing to "
+                "compare with.",
+                style_func=plain,
+            )
         with ExitStack() as stack:
             if target is None:
                 target = stack.enter_context(
@@ -246,6 +265,8 @@ class Command(BaseCommand):
                 progress=self._progress(options["verbosity"]),
                 started_server=not options["url"],
                 baseline=baseline,
+                options=scope,
+                release=os.environ.get(RELEASE_ENV, UNKNOWN_RELEASE),
             )
 
     def _progress(self, verbosity: int) -> Progress:
@@ -305,7 +326,9 @@ def describe_plan(config: PerftestConfig, target: Target, server: ServerConfig |
     )
 
 
-def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Baseline | None:
+def check_preconditions(
+    config: PerftestConfig, options: dict[str, Any], scope: dict[str, Any]
+) -> Baseline | None:
     """Project, label, baselines and output file, checked in the database before the run;
     returns the baseline to compare with, if any."""
     require_project(config.project_id)
@@ -318,6 +341,9 @@ def check_preconditions(config: PerftestConfig, options: dict[str, Any]) -> Base
             raise PerftestError(f"{option}: no directory for {path!r}")
     if options["junit"] == STDOUT:
         raise PerftestError("--junit needs a file name; only --json may be '-'")
+    if options["compare"] == LATEST_PASSING:
+        found = load_latest_passing(scope)
+        return Baseline(*found) if found is not None else None
     if options["compare"]:
-        return Baseline(options["compare"], load_baseline(options["compare"]))
+        return Baseline(options["compare"], *load_baseline(options["compare"]))
     return None
