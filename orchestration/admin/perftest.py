@@ -8,7 +8,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ..models import PerftestRun
+from ..perftest.html import latency_table, phase_sections, trend_chart
 from ..perftest.prometheus import comparison_state
+from ..perftest.runs import compared_report, same_options_history
 from .common import ReadOnlyModelAdmin, pretty_json
 
 _COMPARISON_COLORS = {"passed": "#2e7d32", "failed": "#c62828", "none": "#666"}
@@ -28,18 +30,28 @@ class PerftestRunAdmin(ReadOnlyModelAdmin[PerftestRun]):
     list_filter = ("passed", "comparison_passed", "project_id")
     search_fields = ("label", "release")
     date_hierarchy = "started_at"
-    fields = (
-        "label",
-        "project_id",
-        "release",
-        "started_at",
-        "finished_at",
-        "passed",
-        "comparison",
-        "compared_with",
-        "checks",
-        "options_json",
-        "report_json",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "label",
+                    "project_id",
+                    "release",
+                    "started_at",
+                    "finished_at",
+                    "passed",
+                    "comparison",
+                    "compared_with",
+                    "checks",
+                )
+            },
+        ),
+        ("Charts", {"fields": ("charts", "trend")}),
+        (
+            "Options and report",
+            {"classes": ("collapse",), "fields": ("options_json", "report_json")},
+        ),
     )
 
     @admin.display(description="comparison", ordering="comparison_passed")
@@ -74,6 +86,18 @@ class PerftestRunAdmin(ReadOnlyModelAdmin[PerftestRun]):
             "<th>detail</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+    @admin.display(description="charts (this run in colour, its baseline in grey)")
+    def charts(self, obj: PerftestRun) -> SafeString:
+        baseline = compared_report(obj)
+        return format_html(
+            "{}{}", latency_table(obj.report, baseline), phase_sections(obj.report, baseline)
+        )
+
+    @admin.display(description="p95 trend (same project and options)")
+    def trend(self, obj: PerftestRun) -> SafeString:
+        runs = same_options_history(obj)
+        return trend_chart([(run.label, run.started_at.isoformat(), run.report) for run in runs])
 
     @admin.display(description="options")
     def options_json(self, obj: PerftestRun) -> SafeString:

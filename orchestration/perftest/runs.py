@@ -29,6 +29,8 @@ from .values import ALL_PHASES, ORCHESTRATION_PHASES, PhaseMetrics, Report, Serv
 PERFTEST_USERNAME = "perftest"
 # ``--compare latest-passing``: the newest passing stored run with the same options.
 LATEST_PASSING = "latest-passing"
+# How a stored run is named as the baseline of a later one.
+RUN_PREFIX = "run "
 # Runs are stamped with the server's clock: look this much further back than our start.
 CLOCK_SLACK = timedelta(minutes=5)
 
@@ -130,7 +132,7 @@ def load_latest_passing(
     run = latest_passing_run(options)
     if run is None:
         return None
-    name = f"run {run.label}"
+    name = f"{RUN_PREFIX}{run.label}"
     return name, _metrics(name, run.report), run.report
 
 
@@ -161,6 +163,27 @@ def record_perftest_run(report: Report, data: Mapping[str, Any]) -> PerftestRun:
         comparison_passed=report.comparison_passed,
         report=dict(data),
     )
+
+
+def compared_report(run: PerftestRun) -> dict[str, Any] | None:
+    """The report ``run`` was compared with, if it still exists: a stored run (named
+    ``run <label>``) or a saved baseline."""
+    if not run.compared_with:
+        return None
+    if run.compared_with.startswith(RUN_PREFIX):
+        label = run.compared_with.removeprefix(RUN_PREFIX)
+        earlier = PerftestRun.objects.filter(label=label).only("report").first()
+        return earlier.report if earlier is not None else None
+    saved = PerftestBaseline.objects.filter(name=run.compared_with).only("report").first()
+    return saved.report if saved is not None else None
+
+
+def same_options_history(run: PerftestRun, *, most: int = 30) -> list[PerftestRun]:
+    """The newest ``most`` runs of ``run``'s project and options up to it, oldest first."""
+    newest = PerftestRun.objects.filter(
+        project_id=run.project_id, options_key=run.options_key, started_at__lte=run.started_at
+    ).order_by("-started_at")[:most]
+    return list(reversed(newest))
 
 
 def latest_runs_by_project() -> list[PerftestRun]:

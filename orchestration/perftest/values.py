@@ -73,6 +73,29 @@ class LatencySummary:
 
 
 @dataclass(frozen=True)
+class HistogramBin:
+    """Successful requests with ``lower_ms <= latency < upper_ms`` (log-scale bins)."""
+
+    lower_ms: float
+    upper_ms: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TimeBucket:
+    """The requests sent in ``[start_s, start_s + width_s)`` of a phase (open model: due
+    then): how many, how many failed, the successful ones' p50/p95 and their rate."""
+
+    start_s: float
+    width_s: float
+    requests: int
+    errors: int
+    p50_ms: float | None
+    p95_ms: float | None
+    throughput_rps: float
+
+
+@dataclass(frozen=True)
 class PhaseSummary:
     phase: str
     concurrency: int
@@ -85,6 +108,10 @@ class PhaseSummary:
     wall_s: float
     statuses: dict[str, int] = field(default_factory=dict)
     first_error: str = ""
+    histogram: tuple[HistogramBin, ...] = ()
+    timeline: tuple[TimeBucket, ...] = ()
+    # Open model: the longest a request waited for a free connection after it was due.
+    max_wait_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 
 from orchestration.perftest.report import report_to_json
 from orchestration.perftest.runs import record_perftest_run
+from orchestration.perftest.stats import summarize_phase
 from orchestration.perftest.values import (
+    MEASURED_PHASES,
     Check,
     LatencySummary,
+    Phase,
+    PhaseResult,
     PhaseSummary,
     Report,
+    Sample,
     ServerStats,
 )
 from perfmetrics.values import DurationStats
@@ -92,3 +97,32 @@ def store_run(report=None, **changes):
     """A stored test run of ``report`` (``make_report()`` by default) with ``changes``."""
     report = replace(report or make_report(), **changes)
     return record_perftest_run(report, report_to_json(report))
+
+
+def phase_result(phase, *, scale: float = 1.0, count: int = 40, concurrency: int = 1):
+    """A phase of ``count`` successful requests, 0.05 s apart, latencies spread from
+    about 5 to 200 ms (times ``scale``)."""
+    samples = tuple(
+        Sample(200, (5 + (i * 37) % 195) * scale, offset_s=i * 0.05) for i in range(count)
+    )
+    return PhaseResult(phase=phase, concurrency=concurrency, wall_s=count * 0.05, samples=samples)
+
+
+def make_charted_report(*, scale: float = 1.0, label: str = "pt-1", **changes):
+    """``make_report`` with phases summarised from requests, so they have a histogram
+    and a time line."""
+    phases = tuple(
+        summarize_phase(
+            phase_result(phase, scale=scale, concurrency=4 if phase is Phase.CONCURRENT else 1)
+        )
+        for phase in MEASURED_PHASES
+    )
+    components = {
+        "project_analysis": durations(9.0 * scale, avg=8.0 * scale),
+        "full_pattern_analysis": durations(5.0 * scale, avg=4.0 * scale),
+    }
+    server = tuple(
+        ServerStats(name, durations(15.0 * scale, avg=13.0 * scale), components, 0.5)
+        for name in ("baseline", "pattern_recognition", "concurrent", "all")
+    )
+    return replace(make_report(**changes), label=label, phases=phases, server=server)

@@ -66,11 +66,12 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
     before = domain_state()
     report_file = tmp_path / "report.json"
     junit_file = tmp_path / "junit.xml"
+    html_file = tmp_path / "report.html"
 
     result = manage(
         "perftest", *SMALL, *LENIENT, "--label", "pt-e2e", "--json", str(report_file),
-        "--junit", str(junit_file), "--save-baseline", "first", "--compare", "latest-passing",
-        "-v", "2",
+        "--junit", str(junit_file), "--html", str(html_file), "--save-baseline", "first",
+        "--compare", "latest-passing", "-v", "2",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -107,6 +108,7 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
         "concurrency.p95_factor",
     }
     assert junit_file.read_text().count("<testcase ") == len(report["checks"])
+    assert html_file.read_text().count('<svg class="chart"') == 15
     runs = Run.objects.filter(labels__label__startswith="pt-e2e:")
     assert set(runs.values_list("source", flat=True)) == {"perftest"}
     assert set(runs.values_list("dry_run", flat=True)) == {True}

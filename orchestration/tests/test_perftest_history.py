@@ -3,6 +3,7 @@ picks, and ``perftest_last_status`` on ``/metrics``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from orchestration.perftest.runs import (
     latest_runs_by_project,
 )
 from orchestration.perftest.values import Check, MetricChange
-from orchestration.tests.perftest_builders import make_report, store_run
+from orchestration.tests.perftest_builders import make_charted_report, make_report, store_run
 from perfmetrics.tests.prometheus_support import parse, value
 
 OPTIONS = PerftestConfig(project_id="TEST-001", label="pt-new").comparable_options(target="t")
@@ -35,7 +36,7 @@ def at(minutes: int, label: str, **changes):
 
 
 def options(**changes) -> dict[str, object]:
-    defaults = {"compare": None, "save_baseline": None, "json": None, "junit": None}
+    defaults = {"compare": None, "save_baseline": None, "json": None, "junit": None, "html": None}
     return defaults | changes
 
 
@@ -144,3 +145,28 @@ def test_the_status_of_every_project_is_read_in_one_query(django_assert_num_quer
         runs = latest_runs_by_project()
 
     assert [run.project_id for run in runs] == ["TEST-000", "TEST-001", "TEST-002"]
+
+
+@pytest.mark.django_db
+def test_a_stored_runs_admin_page_draws_its_charts_beside_its_baseline_and_the_trend(
+    admin_client, django_assert_max_num_queries
+):
+    store_run(make_charted_report(label="pt-before", scale=1.5), options=OPTIONS)
+    report = make_charted_report(label="pt-now", comparison=REGRESSED)
+    started = report.started_at + timedelta(minutes=5)
+    run = store_run(
+        report,
+        compared_with="run pt-before",
+        started_at=started,
+        finished_at=started,
+        options=OPTIONS,
+    )
+
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(f"/admin/orchestration/perftestrun/{run.pk}/change/").text
+
+    assert page.count('data-chart="histogram"') == 4
+    assert page.count('data-chart="components"') == 3
+    assert page.count('data-chart="trend"') == 1
+    components = re.findall(r'data-chart="components".*?</svg>', page, flags=re.S)
+    assert all("baseline" in chart for chart in components)

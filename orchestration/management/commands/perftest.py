@@ -4,7 +4,8 @@ Exit status: 0 when every check passed, 1 when a check failed (they are listed a
 end of the report), 2 for a usage problem (one line on stderr), 130 when interrupted.
 The report goes to stdout (``--json -``: the JSON report, the text one then on stderr);
 the phases' progress to stderr (none with ``-v 0``; ``-v 2`` also names the target, the
-label and the plan first). ``--junit FILE`` writes one JUnit test case per check.
+label and the plan first). ``--junit FILE`` writes one JUnit test case per check,
+``--html FILE`` the report as a page with charts.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from orchestration.perftest.config import (
     parse_rate,
 )
 from orchestration.perftest.errors import PerftestError
+from orchestration.perftest.html import render_html
 from orchestration.perftest.junit import render_junit
 from orchestration.perftest.phases import Progress
 from orchestration.perftest.progress import PhaseProgress
@@ -57,7 +59,7 @@ RELEASE_ENV = "APP_RELEASE"
 UNKNOWN_RELEASE = "unknown"
 # ``--json -``: the JSON goes to stdout.
 STDOUT = "-"
-OUTPUT_OPTIONS = ("--json", "--junit")
+OUTPUT_OPTIONS = ("--json", "--junit", "--html")
 
 
 def argument(parse: Callable[[str], float]) -> Callable[[str], float]:
@@ -84,8 +86,10 @@ class Command(BaseCommand):
         "Run the performance test plan (baseline, pattern recognition, metrics endpoint, "
         "concurrency) against a running server or a gunicorn server started for the test."
     )
-    # Set per invocation by run_plan: whether stdout carries the JSON report.
+    # Set per invocation by run_plan: whether stdout carries the JSON report, and the
+    # compared report (the HTML report draws it beside this run).
     _json_on_stdout = False
+    _baseline_report: dict[str, Any] | None = None
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -189,6 +193,12 @@ class Command(BaseCommand):
             "report (which then goes to stderr, unless -v 0).",
         )
         output.add_argument("--junit", metavar="FILE", help="Write the checks as JUnit XML.")
+        output.add_argument(
+            "--html",
+            metavar="FILE",
+            help="Write the report as one self-contained HTML page with charts (with "
+            "--compare, the baseline beside this run).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -223,6 +233,8 @@ class Command(BaseCommand):
             write_file("--json", options["json"], json.dumps(data, indent=2) + "\n")
         if options["junit"]:
             write_file("--junit", options["junit"], render_junit(report))
+        if options["html"]:
+            write_file("--html", options["html"], render_html(data, self._baseline_report))
 
     @property
     def messages(self) -> OutputWrapper:
@@ -238,6 +250,7 @@ class Command(BaseCommand):
             raise PerftestError(f"--url needs --token (or {TOKEN_ENV})")
         scope = config.comparable_options(target=options["url"] or server.target)
         baseline = check_preconditions(config, options, scope)
+        self._baseline_report = dict(baseline.report) if baseline is not None else None
         if options["compare"] == LATEST_PASSING and baseline is None:
             self.messages.write(
                 f"No passing run of {config.project_id} with these options yet: nothing to "
@@ -339,8 +352,9 @@ def check_preconditions(
         path = options[option.lstrip("-")]
         if path and path != STDOUT and not Path(path).resolve().parent.is_dir():
             raise PerftestError(f"{option}: no directory for {path!r}")
-    if options["junit"] == STDOUT:
-        raise PerftestError("--junit needs a file name; only --json may be '-'")
+    for option in OUTPUT_OPTIONS[1:]:
+        if options[option.lstrip("-")] == STDOUT:
+            raise PerftestError(f"{option} needs a file name; only --json may be '-'")
     if options["compare"] == LATEST_PASSING:
         found = load_latest_passing(scope)
         return Baseline(*found) if found is not None else None
