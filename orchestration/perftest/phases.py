@@ -9,13 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import quote
 
 from perfmetrics.models import Source
 
-from ..serializers.orchestrate import ACTION
-from ..serializers.run_tags import LABEL_HEADER, SOURCE_HEADER
 from .client import ApiClient, Reply
+from .plan import metrics_call, orchestrate_call
 from .values import Phase, PhaseResult, Sample
 
 RequestFn = Callable[[ApiClient], Reply]
@@ -41,24 +39,25 @@ def run_label(label: str, phase: Phase) -> str:
 def orchestrate_request(
     project_id: str, *, pattern_recognition: bool, dry_run: bool, label: str, phase: Phase
 ) -> RequestFn:
-    path = f"/orchestrate/project/{quote(project_id, safe='')}"
-    body = {
-        "action": ACTION,
-        "options": {"enable_pattern_recognition": pattern_recognition, "dry_run": dry_run},
-    }
-    headers = {SOURCE_HEADER: Source.PERFTEST.value, LABEL_HEADER: run_label(label, phase)}
+    call = orchestrate_call(
+        project_id,
+        pattern_recognition=pattern_recognition,
+        dry_run=dry_run,
+        source=Source.PERFTEST.value,
+        label=run_label(label, phase),
+    )
 
     def send(client: ApiClient) -> Reply:
-        return client.post_json(path, body, headers=headers)
+        return client.post_json(call.path, call.body, headers=call.headers)
 
     return send
 
 
 def metrics_request(project_id: str) -> RequestFn:
-    path = f"/orchestrate/intelligence/performance/metrics/{quote(project_id, safe='')}"
+    call = metrics_call(project_id)
 
     def send(client: ApiClient) -> Reply:
-        return client.get(path)
+        return client.get(call.path, headers=call.headers)
 
     return send
 
