@@ -70,9 +70,12 @@ def labelled_runs(label: str, *, since: datetime) -> QuerySet[Run]:
 
 
 def require_unused_label(label: str, *, now: datetime) -> None:
-    """A label already used within the statistics' look-back would mix two test runs."""
+    """A label already used within the statistics' look-back would mix two test runs, and
+    a stored test run keeps its label for good."""
     if labelled_runs(label, since=now - 2 * CLOCK_SLACK).exists():
         raise PerftestError(f"label {label!r} was used by a recent test run; choose another")
+    if PerftestRun.objects.filter(label=label).exists():
+        raise PerftestError(f"label {label!r} names a stored test run; choose another")
 
 
 def collect_server_stats(label: str, *, since: datetime) -> tuple[ServerStats, ...]:

@@ -170,3 +170,13 @@ def test_a_stored_runs_admin_page_draws_its_charts_beside_its_baseline_and_the_t
     assert page.count('data-chart="trend"') == 1
     components = re.findall(r'data-chart="components".*?</svg>', page, flags=re.S)
     assert all("baseline" in chart for chart in components)
+
+
+@pytest.mark.django_db
+def test_the_label_of_a_stored_run_is_refused_before_any_request():
+    make_project()
+    store_run(label="pt-kept")
+    config = PerftestConfig(project_id="TEST-001", label="pt-kept")
+
+    with pytest.raises(PerftestError, match="label 'pt-kept' names a stored test run"):
+        check_preconditions(config, options(), OPTIONS)

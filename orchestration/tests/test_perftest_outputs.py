@@ -19,6 +19,9 @@ from orchestration.perftest.junit import render_junit
 from orchestration.perftest.values import Check
 from orchestration.tests.perftest_builders import make_report
 
+# The command stores every test run it reports.
+pytestmark = pytest.mark.django_db
+
 FAILING = (
     Check("server.total_orchestration.p95_ms", True, 9.0, 2000.0, "p95 must be below 2000 ms"),
     Check("concurrency.throughput", False, 0.5, 1.0, "concurrent throughput fell"),
@@ -96,7 +99,6 @@ def test_junit_xml_escapes_what_a_check_says():
     assert failure.get("message") == 'said "x" & <y>'
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),
     [
