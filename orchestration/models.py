@@ -564,3 +564,38 @@ class PerftestBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"perftest baseline {self.name}"
+
+
+class PerftestRun(models.Model):
+    """One finished ``perftest`` test run, kept so runs can be compared over time
+    (docs/design.md §5, "History"). Written once by the command, never changed.
+
+    ``options_key`` is the SHA-256 of ``options`` (the settings that shape the
+    measurements), so "the newest passing run with the same options" is one indexed
+    lookup. ``comparison_passed`` is None when the run compared with nothing.
+    """
+
+    label = models.CharField(max_length=64, unique=True)
+    project_id = models.CharField(max_length=IDENTIFIER_LENGTH)
+    release = models.CharField(max_length=128)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    options = models.JSONField()
+    options_key = models.CharField(max_length=64)
+    passed = models.BooleanField()
+    compared_with = models.CharField(max_length=128, blank=True)
+    comparison_passed = models.BooleanField(null=True)
+    report = models.JSONField(help_text="The report as written by perftest --json.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(
+                fields=["project_id", "options_key", "passed", "-started_at"],
+                name="perftest_run_same_options",
+            ),
+            models.Index(fields=["project_id", "-started_at"], name="perftest_run_project_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"perftest {self.label} ({'passed' if self.passed else 'failed'})"

@@ -13,6 +13,8 @@ class Source(models.TextChoices):
     API = "api"
     PERFTEST = "perftest"
     CLI = "cli"
+    # Exploratory load from a Locust run (the repository's locustfile.py).
+    LOCUST = "locust"
 
 
 class Run(models.Model):

@@ -23,6 +23,7 @@ import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from .values import RunResult
 
@@ -72,10 +73,28 @@ def observe_run(result: RunResult, *, breached: bool) -> None:
         BREACHES.labels(result.name).inc()
 
 
+# Collectors the project adds (``register_collector``): read at scrape time, so they report
+# state every worker sees alike (the database), not per-process counts.
+_EXTRA_COLLECTORS: list[Collector] = []
+
+
+def register_collector(collector: Collector) -> None:
+    """Serve ``collector`` on ``/metrics`` too, in both modes; call once, from an app's
+    ``ready()``. Its ``collect`` runs on every scrape and must not raise."""
+    if collector in _EXTRA_COLLECTORS:
+        return
+    _EXTRA_COLLECTORS.append(collector)
+    if not MULTIPROCESS_DIR:
+        REGISTRY.register(collector)
+
+
 def exposition_registry() -> CollectorRegistry:
-    """The registry ``/metrics`` renders: every worker's files, or this process's metrics."""
+    """The registry ``/metrics`` renders: every worker's files, or this process's metrics,
+    with the registered collectors."""
     if not MULTIPROCESS_DIR:
         return REGISTRY
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=MULTIPROCESS_DIR)  # type: ignore[no-untyped-call]
+    for collector in _EXTRA_COLLECTORS:
+        registry.register(collector)
     return registry

@@ -8,6 +8,7 @@ from typing import Any
 
 from perfmetrics.values import DurationStats
 
+from .config import PerftestConfig
 from .values import (
     ALL_PHASES,
     Check,
@@ -107,13 +108,30 @@ def checks_table(checks: Sequence[Check]) -> str:
     return render_table(["check", "result", "actual", "target"], rows)
 
 
+def describe_load(plan: Report | PerftestConfig) -> str:
+    """How much each phase sends and how the concurrent phase loads the server."""
+    per_phase = (
+        f"{plan.requests} requests per phase"
+        if plan.requests is not None
+        else f"{plan.duration_s:g} s per phase"
+    )
+    if plan.rate_per_s is not None:
+        load = (
+            f"concurrent phase at {plan.rate_per_s:g} req/s "
+            f"(open model, up to {plan.concurrency} connections)"
+        )
+    else:
+        load = f"concurrency {plan.concurrency}"
+    ramp = f", {plan.ramp_s:g} s ramp-up" if plan.ramp_s else ""
+    return f"{per_phase}, {load}{ramp}"
+
+
 def render_report(report: Report) -> str:
     server = "server started by perftest" if report.started_server else "running server"
     mode = "dry-run requests" if report.dry_run else "MUTATING requests"
     parts = [
         f"Performance test {report.label}: project {report.project_id} at {report.target_url} "
-        f"({server}), {mode}, {report.requests} requests per phase, concurrency "
-        f"{report.concurrency}, warm-up {report.warmup}",
+        f"({server}), {mode}, {describe_load(report)}, warm-up {report.warmup}",
         "",
         "Client-side latency per phase (successful requests)",
         phase_table(report.phases),
@@ -149,6 +167,9 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "started_server": report.started_server,
         "dry_run": report.dry_run,
         "requests": report.requests,
+        "duration_s": report.duration_s,
+        "rate_per_s": report.rate_per_s,
+        "ramp_s": report.ramp_s,
         "concurrency": report.concurrency,
         "warmup": report.warmup,
         "started_at": report.started_at.isoformat(),
@@ -156,8 +177,11 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "phases": {p.phase: asdict(p) for p in report.phases},
         "server": {s.phase: _server_json(s) for s in report.server},
         "checks": [asdict(c) for c in report.checks],
+        "options": dict(report.options),
+        "release": report.release,
         "compared_with": report.compared_with,
         "comparison": [asdict(c) for c in report.comparison],
+        "comparison_passed": report.comparison_passed,
         "passed": report.passed,
         "failed_checks": [c.name for c in report.failed_checks],
     }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -16,9 +17,11 @@ from .phases import (
     ClientFactory,
     Progress,
     RequestFn,
+    Until,
     metrics_request,
     orchestrate_request,
     run_concurrent,
+    run_open,
     run_sequential,
     split,
 )
@@ -40,8 +43,12 @@ from .values import (
 
 @dataclass(frozen=True)
 class Baseline:
+    """What a run is compared with: a saved baseline or an earlier stored run;
+    ``report`` is its whole JSON report (the HTML report draws it beside this run)."""
+
     name: str
     metrics: Mapping[str, PhaseMetrics]
+    report: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_perftest(
@@ -52,6 +59,8 @@ def run_perftest(
     progress: Progress,
     started_server: bool,
     baseline: Baseline | None = None,
+    options: Mapping[str, Any] | None = None,
+    release: str = "",
 ) -> Report:
     """Run the plan against ``target`` and judge it. Raises PerftestError when the target
     cannot be used at all (unreachable, token rejected, project unknown to the server)."""
@@ -75,6 +84,9 @@ def run_perftest(
         requests=config.requests,
         concurrency=config.concurrency,
         warmup=config.warmup,
+        duration_s=config.duration_s,
+        rate_per_s=config.rate_per_s,
+        ramp_s=config.ramp_s,
         started_at=started_at,
         finished_at=timezone.now(),
         phases=tuple(summaries.values()),
@@ -82,6 +94,8 @@ def run_perftest(
         checks=checks,
         compared_with=baseline.name if baseline is not None else None,
         comparison=comparison,
+        options=dict(options or {}),
+        release=release,
     )
 
 
@@ -99,6 +113,7 @@ def judge(
         perfmetrics_conf.thresholds(),
         max_p95_factor=config.p95_factor_limit,
         min_throughput_ratio=config.min_throughput_ratio,
+        offered_rate_per_s=config.rate_per_s,
     )
     if baseline is None:
         return checks, ()
@@ -140,8 +155,8 @@ def run_phases(
     config: PerftestConfig, client: ApiClient, new_client: ClientFactory, progress: Progress
 ) -> list[PhaseResult]:
     """Warm-up (unmeasured, always dry run, spread over the concurrent connections so each
-    server worker warms up), then baseline, pattern recognition, metrics endpoint and the
-    concurrent phase."""
+    server worker warms up), then baseline, pattern recognition, metrics endpoint, the
+    ramp-up if any and the concurrent phase."""
 
     def orchestration(phase: Phase, *, pattern: bool, dry_run: bool) -> RequestFn:
         return orchestrate_request(
@@ -166,16 +181,71 @@ def run_phases(
         (Phase.METRICS, metrics_request(config.project_id)),
     ]
     results = [
-        run_sequential(phase, client, send, count=config.requests, progress=progress)
-        for phase, send in sequential
-    ]
-    results.append(
-        run_concurrent(
-            Phase.CONCURRENT,
-            new_client,
-            orchestration(Phase.CONCURRENT, pattern=True, dry_run=config.dry_run),
-            counts=[config.requests] * config.concurrency,
+        run_sequential(
+            phase,
+            client,
+            send,
+            count=config.requests,
+            duration_s=config.duration_s,
             progress=progress,
         )
-    )
+        for phase, send in sequential
+    ]
+    if config.ramp_s:
+        run_load(config, Phase.RAMP, new_client, orchestration, progress)
+    results.append(run_load(config, Phase.CONCURRENT, new_client, orchestration, progress))
     return results
+
+
+def run_load(
+    config: PerftestConfig,
+    phase: Phase,
+    new_client: ClientFactory,
+    orchestration: Callable[..., RequestFn],
+    progress: Progress,
+) -> PhaseResult:
+    """The concurrent phase, or the ramp-up before it (``Phase.RAMP``, over ``--ramp``
+    seconds, not measured): with ``--rate`` the open model (the ramp grows the arrival
+    rate from 0), else ``--concurrency`` closed-model workers (the ramp starts them one
+    after another, as Locust spawns users)."""
+    send = orchestration(phase, pattern=True, dry_run=config.dry_run)
+    ramp = phase is Phase.RAMP
+    if config.rate_per_s is not None:
+        if ramp:
+            until = Until(duration_s=config.ramp_s)
+        elif config.requests is not None:
+            until = Until(requests=config.requests * config.concurrency)
+        else:
+            until = Until(duration_s=config.duration_s)
+        return run_open(
+            phase,
+            new_client,
+            send,
+            rate_per_s=config.rate_per_s,
+            workers=config.concurrency,
+            until=until,
+            ramp=ramp,
+            progress=progress,
+        )
+    if ramp:
+        step = config.ramp_s / config.concurrency
+        return run_concurrent(
+            phase,
+            new_client,
+            send,
+            workers=config.concurrency,
+            duration_s=config.ramp_s,
+            start_delays=[i * step for i in range(config.concurrency)],
+            progress=progress,
+        )
+    if config.requests is not None:
+        counts: list[int] | None = [config.requests] * config.concurrency
+        return run_concurrent(phase, new_client, send, counts=counts, progress=progress)
+    return run_concurrent(
+        phase,
+        new_client,
+        send,
+        workers=config.concurrency,
+        duration_s=config.duration_s,
+        progress=progress,
+    )

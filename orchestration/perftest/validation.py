@@ -26,6 +26,8 @@ from .values import (
 
 # Metrics a baseline comparison looks at, and whether a higher value is better.
 COMPARED_METRICS: dict[str, bool] = {"p50_ms": False, "p95_ms": False, "throughput_rps": True}
+# Open model: the share of the offered arrival rate the server must serve.
+KEEP_UP = 0.9
 
 
 def check_success_rates(
@@ -92,15 +94,20 @@ def check_degradation(
     *,
     max_p95_factor: float,
     min_throughput_ratio: float = 1.0,
+    offered_rate_per_s: float | None = None,
 ) -> tuple[Check, ...]:
     """Under concurrency throughput must reach ``min_throughput_ratio`` times the sequential
     one (1: not drop below it), and p95 may grow by at most ``max_p95_factor`` (both
-    boundaries inclusive)."""
+    boundaries inclusive). In the open model (``offered_rate_per_s``) throughput must
+    instead keep up with the arrivals: at least ``KEEP_UP`` of the offered rate."""
+    if offered_rate_per_s is not None:
+        return (
+            _keep_up_check(concurrent, offered_rate_per_s),
+            _p95_factor_check(sequential, concurrent, max_p95_factor),
+        )
     seq_rps, conc_rps = sequential.throughput_rps, concurrent.throughput_rps
     required = seq_rps * min_throughput_ratio if seq_rps is not None else None
     throughput_ok = required is not None and conc_rps is not None and conc_rps >= required
-    seq_p95, conc_p95 = sequential.latency.p95_ms, concurrent.latency.p95_ms
-    factor = conc_p95 / seq_p95 if seq_p95 and conc_p95 is not None else None
     return (
         Check(
             name="concurrency.throughput",
@@ -111,14 +118,35 @@ def check_degradation(
             f"at least {min_throughput_ratio:g}x the sequential {_num(seq_rps)} req/s "
             f"({sequential.phase})",
         ),
-        Check(
-            name="concurrency.p95_factor",
-            passed=factor is not None and factor <= max_p95_factor,
-            actual=factor,
-            target=max_p95_factor,
-            detail=f"p95 at concurrency is {_num(factor)}x the sequential p95 "
-            f"(at most {max_p95_factor:g}x allowed)",
-        ),
+        _p95_factor_check(sequential, concurrent, max_p95_factor),
+    )
+
+
+def _keep_up_check(concurrent: PhaseSummary, offered: float) -> Check:
+    required = offered * KEEP_UP
+    rps = concurrent.throughput_rps
+    return Check(
+        name="concurrency.throughput",
+        passed=rps is not None and rps >= required,
+        actual=rps,
+        target=required,
+        detail=f"{_num(rps)} req/s served of {offered:g} req/s offered; at least "
+        f"{KEEP_UP:.0%} must be served",
+    )
+
+
+def _p95_factor_check(
+    sequential: PhaseSummary, concurrent: PhaseSummary, max_p95_factor: float
+) -> Check:
+    seq_p95, conc_p95 = sequential.latency.p95_ms, concurrent.latency.p95_ms
+    factor = conc_p95 / seq_p95 if seq_p95 and conc_p95 is not None else None
+    return Check(
+        name="concurrency.p95_factor",
+        passed=factor is not None and factor <= max_p95_factor,
+        actual=factor,
+        target=max_p95_factor,
+        detail=f"p95 at concurrency is {_num(factor)}x the sequential p95 "
+        f"(at most {max_p95_factor:g}x allowed)",
     )
 
 
@@ -129,6 +157,7 @@ def check_run(
     *,
     max_p95_factor: float,
     min_throughput_ratio: float = 1.0,
+    offered_rate_per_s: float | None = None,
 ) -> tuple[Check, ...]:
     """Every check of a finished test run; ``phases`` holds every measured phase."""
     expected = sum(
@@ -142,6 +171,7 @@ def check_run(
             phases[Phase.CONCURRENT],
             max_p95_factor=max_p95_factor,
             min_throughput_ratio=min_throughput_ratio,
+            offered_rate_per_s=offered_rate_per_s,
         ),
     )
 

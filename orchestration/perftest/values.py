@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from perfmetrics.values import DurationStats
 
@@ -15,13 +16,14 @@ class Phase(StrEnum):
 
     PREFLIGHT = "preflight"
     WARMUP = "warmup"
+    RAMP = "ramp"
     BASELINE = "baseline"
     PATTERN = "pattern_recognition"
     METRICS = "metrics_endpoint"
     CONCURRENT = "concurrent"
 
 
-# Phases that are measured and reported (warm-up and preflight are not).
+# Phases that are measured and reported (preflight, warm-up and ramp-up are not).
 MEASURED_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.METRICS, Phase.CONCURRENT)
 # Measured phases whose requests are orchestrations, hence recorded runs on the server.
 ORCHESTRATION_PHASES = (Phase.BASELINE, Phase.PATTERN, Phase.CONCURRENT)
@@ -32,11 +34,18 @@ TOTAL = "total_orchestration"
 
 @dataclass(frozen=True)
 class Sample:
-    """One request: its HTTP status (0 when no response came) and client-side latency."""
+    """One request: its HTTP status (0 when no response came) and client-side latency.
+
+    ``offset_s`` is when it was sent (open model: when it was due), in seconds after the
+    phase started; ``wait_ms`` how long it waited for a free connection after it was due
+    (open model only), which ``latency_ms`` includes.
+    """
 
     status: int
     latency_ms: float
     error: str = ""
+    offset_s: float = 0.0
+    wait_ms: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -64,6 +73,29 @@ class LatencySummary:
 
 
 @dataclass(frozen=True)
+class HistogramBin:
+    """Successful requests with ``lower_ms <= latency < upper_ms`` (log-scale bins)."""
+
+    lower_ms: float
+    upper_ms: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TimeBucket:
+    """The requests sent in ``[start_s, start_s + width_s)`` of a phase (open model: due
+    then): how many, how many failed, the successful ones' p50/p95 and their rate."""
+
+    start_s: float
+    width_s: float
+    requests: int
+    errors: int
+    p50_ms: float | None
+    p95_ms: float | None
+    throughput_rps: float
+
+
+@dataclass(frozen=True)
 class PhaseSummary:
     phase: str
     concurrency: int
@@ -76,6 +108,10 @@ class PhaseSummary:
     wall_s: float
     statuses: dict[str, int] = field(default_factory=dict)
     first_error: str = ""
+    histogram: tuple[HistogramBin, ...] = ()
+    timeline: tuple[TimeBucket, ...] = ()
+    # Open model: the longest a request waited for a free connection after it was due.
+    max_wait_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +178,8 @@ class Report:
     target_url: str
     started_server: bool
     dry_run: bool
-    requests: int
+    # Per phase: ``requests`` requests, or for ``duration_s`` seconds.
+    requests: int | None
     concurrency: int
     warmup: int
     started_at: datetime
@@ -152,6 +189,20 @@ class Report:
     checks: tuple[Check, ...]
     compared_with: str | None = None
     comparison: tuple[MetricChange, ...] = ()
+    duration_s: float | None = None
+    # The open model's arrival rate in the concurrent phase (None: closed model).
+    rate_per_s: float | None = None
+    ramp_s: float = 0.0
+    # PerftestConfig.comparable_options: runs with equal options compare.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    release: str = ""
+
+    @property
+    def comparison_passed(self) -> bool | None:
+        """None without a baseline; else whether no compared metric regressed."""
+        if self.compared_with is None:
+            return None
+        return not any(change.regressed for change in self.comparison)
 
     @property
     def failed_checks(self) -> tuple[Check, ...]:

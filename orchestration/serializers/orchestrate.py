@@ -15,6 +15,7 @@ from ..engine.values import (
     OrchestrationOptions,
 )
 from ..services.orchestrate import OrchestrationOutcome
+from ..wire import ACTION
 from .fields import (
     RejectUnknownFieldsMixin,
     StrictBooleanField,
@@ -23,7 +24,6 @@ from .fields import (
 )
 from .performance import PERFORMANCE_METRICS_SCHEMA, PerformanceMetricsDict, present_performance
 
-ACTION = "analyze_and_orchestrate"
 PROJECT_DEFAULTS = frozenset({"sprint_duration_weeks", "max_tasks_per_sprint"})
 _DEFAULTS = OrchestrationOptions()
 

@@ -15,8 +15,8 @@ from rest_framework.request import Request
 
 from perfmetrics.models import Source
 
-SOURCE_HEADER = "X-Perf-Source"
-LABEL_HEADER = "X-Perf-Label"
+from ..wire import LABEL_HEADER, SOURCE_HEADER
+
 LABEL_MAX_LENGTH = 64
 LABEL_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 # The key under which the label is stored in ``perfmetrics.Run.labels``.

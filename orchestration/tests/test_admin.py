@@ -35,6 +35,7 @@ from orchestration.models import (
 from orchestration.services.orchestrate import orchestrate_project
 from orchestration.services.registry import delete_project
 from orchestration.services.sprint_controls import extend_sprint
+from orchestration.tests.perftest_builders import store_run
 
 INLINE_ONLY = {DailyScrumEntry, RetrospectiveActionItem}
 READ_ONLY = {"sprint", "sprinttasksnapshot", "dailyscrumreport", "dailyscrumschedule"} | {
@@ -91,6 +92,7 @@ def seed_history() -> Project:
     )
     PerftestBaseline.objects.create(name="nightly", report={"phases": []})
     extend_sprint(sprint_id=active.pk, weeks=1, reason="holidays", requested_by="admin")
+    store_run()
     return project
 
 

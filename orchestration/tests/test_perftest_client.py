@@ -8,7 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from orchestration.perftest.client import ApiClient, Target
-from orchestration.perftest.phases import orchestrate_request, run_concurrent, run_sequential
+from orchestration.perftest.phases import (
+    Until,
+    arrival_schedule,
+    orchestrate_request,
+    run_concurrent,
+    run_open,
+    run_sequential,
+)
 from orchestration.perftest.server import free_port
 from orchestration.perftest.values import Phase
 
@@ -150,3 +157,101 @@ def test_an_unreachable_target_gives_status_zero_and_the_error():
 
     assert reply.status == 0
     assert "ConnectionRefusedError" in reply.error
+
+
+class Counting(Silent):
+    def __init__(self):
+        self.started: list[tuple[str, int]] = []
+        self.advances = 0
+
+    def start(self, phase, total):
+        self.started.append((phase, total))
+
+    def advance(self):
+        self.advances += 1
+
+
+class FakeClock:
+    """Advances by ``step`` seconds on every reading."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_phase_with_a_duration_sends_until_the_time_is_up_and_counts_seconds(recorder):
+    progress = Counting()
+
+    with client_for(recorder) as client:
+        result = run_sequential(
+            Phase.BASELINE, client, send, duration_s=2.0, progress=progress, clock=FakeClock(0.1)
+        )
+
+    # Three clock readings per request, 0.1 s each: the loop stops once 2 s have passed.
+    assert len(result.samples) == 7
+    assert progress.started == [("baseline (seconds)", 2)]
+    assert progress.advances == 2
+    offsets = [s.offset_s for s in result.samples]
+    assert offsets == sorted(offsets)
+
+
+def test_constant_arrivals_are_due_at_even_intervals_and_a_ramp_grows_them_from_zero():
+    steady = arrival_schedule(50.0)
+    ramped = arrival_schedule(50.0, ramp_s=10.0)
+
+    assert [steady(i) for i in range(3)] == [0.0, 0.02, 0.04]
+    # 50/s reached at the end of a 10 s ramp: 250 arrivals by then, half the steady count.
+    assert ramped(250) == pytest.approx(10.0)
+    assert ramped(1) > steady(1)
+
+
+def test_the_open_model_sends_every_due_request_and_counts_waiting_in_the_latency(recorder):
+    result = run_open(
+        Phase.CONCURRENT,
+        lambda: client_for(recorder),
+        send,
+        rate_per_s=400.0,
+        workers=2,
+        until=Until(requests=8),
+        progress=Silent(),
+    )
+
+    assert result.concurrency == 2
+    assert len(result.samples) == 8
+    assert [s.offset_s for s in result.samples] == pytest.approx([i / 400 for i in range(8)])
+    assert all(s.ok for s in result.samples)
+    assert all(s.latency_ms >= s.wait_ms >= 0 for s in result.samples)
+    assert len(recorder.requests) == 8
+
+
+def test_the_open_model_with_a_duration_sends_what_is_due_before_it_ends(recorder):
+    result = run_open(
+        Phase.CONCURRENT,
+        lambda: client_for(recorder),
+        send,
+        rate_per_s=100.0,
+        workers=3,
+        until=Until(duration_s=0.1),
+        progress=Silent(),
+    )
+
+    assert len(result.samples) == 10
+
+
+def test_a_closed_ramp_starts_its_workers_one_after_another(recorder):
+    result = run_concurrent(
+        Phase.RAMP,
+        lambda: client_for(recorder),
+        send,
+        workers=2,
+        duration_s=0.2,
+        start_delays=[0.0, 0.1],
+        progress=Silent(),
+    )
+
+    assert result.concurrency == 2
+    assert min(s.offset_s for s in result.samples) < 0.1
+    assert len({number for number, _, _ in recorder.requests}) == 2

@@ -20,6 +20,7 @@ from conftest import add_closed_sprints, make_project
 from orchestration.models import (
     DailyScrumSchedule,
     PerftestBaseline,
+    PerftestRun,
     Project,
     Sprint,
     SprintRetrospective,
@@ -64,14 +65,18 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
     seed()
     before = domain_state()
     report_file = tmp_path / "report.json"
+    junit_file = tmp_path / "junit.xml"
+    html_file = tmp_path / "report.html"
 
     result = manage(
         "perftest", *SMALL, *LENIENT, "--label", "pt-e2e", "--json", str(report_file),
-        "--save-baseline", "first", "-v", "2",
+        "--junit", str(junit_file), "--html", str(html_file), "--save-baseline", "first",
+        "--compare", "latest-passing", "-v", "2",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASSED" in result.stdout
+    assert "No passing run of TEST-001 with these options yet" in result.stdout
     # The report on stdout; the -v 2 preamble and the phases' progress on stderr.
     assert "Label: pt-e2e\n" in result.stderr
     assert "3/3 baseline (100%)\n" in result.stderr
@@ -102,6 +107,8 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
         "concurrency.throughput",
         "concurrency.p95_factor",
     }
+    assert junit_file.read_text().count("<testcase ") == len(report["checks"])
+    assert html_file.read_text().count('<svg class="chart"') == 15
     runs = Run.objects.filter(labels__label__startswith="pt-e2e:")
     assert set(runs.values_list("source", flat=True)) == {"perftest"}
     assert set(runs.values_list("dry_run", flat=True)) == {True}
@@ -116,6 +123,10 @@ def test_a_dry_run_test_passes_records_tagged_runs_and_changes_no_domain_row(tmp
     assert Run.objects.exclude(labels__label__startswith="pt-e2e:").count() == 0
     assert domain_state() == before
     assert PerftestBaseline.objects.get(name="first").report["label"] == "pt-e2e"
+    stored = PerftestRun.objects.get()
+    assert (stored.label, stored.passed, stored.release) == ("pt-e2e", True, "unknown")
+    assert stored.comparison_passed is None
+    assert stored.options["target"] == "gunicorn started by perftest, 2 workers x 4 threads"
     # The token made for the run is gone; its user stays for the next run.
     assert not Token.objects.exists()
     assert get_user_model().objects.filter(username="perftest").exists()
@@ -152,8 +163,30 @@ def test_a_mutating_run_that_regresses_against_its_baseline_fails_with_the_check
     assert set(measured.exclude(labels__label__endswith=":preflight").values_list(
         "dry_run", flat=True
     )) == {False}  # fmt: skip
+    assert PerftestRun.objects.get().comparison_passed is False
     # Really executed: the first measured orchestration opened the next sprint.
     assert Sprint.objects.filter(project_id="TEST-001", status="in_progress").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_model_run_for_a_duration_sends_the_rate_and_keeps_its_ramp_apart():
+    seed()
+
+    result = manage(
+        "perftest", *LENIENT, "--duration", "1s", "--rate", "10/s", "--ramp", "1s",
+        "--concurrency", "2", "--warmup", "1", "--label", "pt-open", "--json", "-", "-v", "0",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert (report["requests"], report["duration_s"], report["rate_per_s"]) == (None, 1.0, 10.0)
+    # Due at 0, 0.1, ... 0.9 s: ten arrivals in the second.
+    assert report["phases"]["concurrent"]["requests"] == 10
+    assert report["server"]["concurrent"]["runs"] == 10
+    # 10/s reached after a 1 s linear ramp: half as many arrivals, none of them measured.
+    assert "ramp" not in report["phases"]
+    assert Run.objects.filter(labels__label="pt-open:ramp").count() == 5
 
 
 def run_command(*args: str) -> CommandError:
@@ -173,6 +206,12 @@ def run_command(*args: str) -> CommandError:
         (["--url", "localhost:8000", "--token", "x"], "--url must be an http"),
         (["--url", "http://localhost:8000"], "--url needs --token"),
         (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
+        (["--duration", "soon"], "argument --duration: expected a duration like 60s"),
+        (["--rate", "fast"], "argument --rate: expected a rate like 50/s"),
+        (["--rate", "0/s"], "--rate must be above 0"),
+        (["--ramp", "1 week"], "argument --ramp: expected a duration"),
+        (["--requests", "5", "--duration", "10s"], "give --requests or --duration, not both"),
+        (["--duration", "48h"], "--duration must be above 0 and at most 86400s"),
     ],
 )
 def test_nonsense_arguments_are_one_line_usage_errors(args, message, monkeypatch):

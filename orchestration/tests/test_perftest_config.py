@@ -6,7 +6,14 @@ import pytest
 from django.db import connection
 
 from orchestration.perftest.client import Target
-from orchestration.perftest.config import MAX_LABEL_LENGTH, PerftestConfig, ServerConfig, new_label
+from orchestration.perftest.config import (
+    MAX_LABEL_LENGTH,
+    PerftestConfig,
+    ServerConfig,
+    new_label,
+    parse_duration,
+    parse_rate,
+)
 from orchestration.perftest.errors import PerftestError
 from orchestration.perftest.phases import run_label, split
 from orchestration.perftest.server import database_url
@@ -30,6 +37,13 @@ from orchestrator_site.settings import database_from_url
         ({"label": "has space"}, "--label must be"),
         ({"label": "x" * (MAX_LABEL_LENGTH + 1)}, "--label must be"),
         ({"project_id": ""}, "--project must not be empty"),
+        ({"duration_s": 60.0}, "give --requests or --duration, not both"),
+        ({"requests": None}, "give --requests or --duration, not both"),
+        ({"requests": None, "duration_s": 0.0}, "--duration must be above 0"),
+        ({"requests": None, "duration_s": 1e9}, "--duration must be above 0 and at most 86400s"),
+        ({"rate_per_s": 0.0}, "--rate must be above 0"),
+        ({"rate_per_s": float("inf")}, "--rate must be above 0"),
+        ({"ramp_s": -1.0}, "--ramp must be above 0"),
     ],
 )
 def test_it_rejects_nonsense_settings_with_a_message_naming_the_option(changes, message):
@@ -121,3 +135,24 @@ def test_the_servers_database_url_points_at_the_test_database():
 )
 def test_warm_up_requests_are_spread_evenly(total, workers, counts):
     assert split(total, workers) == counts
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("60s", 60.0), ("500ms", 0.5), ("2m", 120.0), ("1h", 3600.0), ("1.5s", 1.5), ("90", 90.0)],
+)
+def test_durations_read_with_their_unit(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(("text", "per_second"), [("50/s", 50.0), ("300/m", 5.0), ("20", 20.0)])
+def test_rates_read_per_second(text, per_second):
+    assert parse_rate(text) == pytest.approx(per_second)
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-5s", "10 days", "1e3s", "5/d", "/s", "nan"])
+def test_malformed_durations_and_rates_are_refused_with_an_example(text):
+    with pytest.raises(ValueError, match="expected a duration like 60s"):
+        parse_duration(text)
+    with pytest.raises(ValueError, match="expected a rate like 50/s"):
+        parse_rate(text)

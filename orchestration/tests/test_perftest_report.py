@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -18,54 +17,9 @@ from orchestration.perftest.report import (
 )
 from orchestration.perftest.values import (
     Check,
-    LatencySummary,
     MetricChange,
-    PhaseSummary,
-    Report,
-    ServerStats,
 )
-from orchestration.tests.perftest_builders import durations
-
-
-def make_report(*, checks=None, comparison=()):
-    phases = tuple(
-        PhaseSummary(
-            phase=name,
-            concurrency=conc,
-            requests=20,
-            errors=0,
-            success_rate=1.0,
-            latency=LatencySummary(20, 11.0, 10.0, 19.5, 19.9, 20.0),
-            throughput_rps=rps,
-            wall_s=2.0,
-            statuses={"200": 20},
-        )
-        for name, conc, rps in [
-            ("baseline", 1, 9.0),
-            ("pattern_recognition", 1, 8.0),
-            ("metrics_endpoint", 1, 30.0),
-            ("concurrent", 5, 20.0),
-        ]
-    )
-    total = durations(9.0, count=20, avg=5.0, p50=5.0, p99=9.5, high=10.0)
-    analysis = durations(4.0, count=20)
-    return Report(
-        label="pt-1",
-        project_id="TEST-001",
-        target_url="http://127.0.0.1:8000",
-        started_server=True,
-        dry_run=True,
-        requests=20,
-        concurrency=5,
-        warmup=5,
-        started_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
-        finished_at=datetime(2026, 11, 30, 10, 1, tzinfo=UTC),
-        phases=phases,
-        server=(ServerStats("all", total, {"project_analysis": analysis}, 0.5),),
-        checks=checks if checks is not None else (Check("a.check", True, 1.0, 0.95, "fine"),),
-        compared_with="v1" if comparison else None,
-        comparison=comparison,
-    )
+from orchestration.tests.perftest_builders import make_report
 
 
 def test_tables_pad_columns_and_right_align_numbers():

@@ -95,5 +95,5 @@ def test_the_schema_documents_both_headers(api_client):
 
     parameters = schema["paths"]["/orchestrate/project/{project_id}"]["post"]["parameters"]
     headers = {p["name"]: p for p in parameters if p["in"] == "header"}
-    assert set(headers["X-Perf-Source"]["schema"]["enum"]) == {"api", "perftest", "cli"}
+    assert set(headers["X-Perf-Source"]["schema"]["enum"]) == {"api", "perftest", "cli", "locust"}
     assert headers["X-Perf-Label"]["schema"]["pattern"] == "^[A-Za-z0-9_.:-]+$"

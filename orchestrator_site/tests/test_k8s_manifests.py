@@ -223,6 +223,8 @@ def test_cronjobs_never_overlap_and_run_management_commands():
             "perftest",
             "--project",
             "$(PERFTEST_PROJECT)",
+            "--compare",
+            "latest-passing",
             "--json",
             "/tmp/perftest.json",
         ],
