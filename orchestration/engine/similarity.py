@@ -23,7 +23,9 @@ against all of it in a few vector operations.
 from __future__ import annotations
 
 import math
+import mmap
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +46,16 @@ FloatArray = npt.NDArray[np.float64]
 # (project id, team size, mean tasks, mean completion rate, mean weeks, mean velocity,
 # optimal task count): one stored row, as the selectors read it.
 FeatureRow = tuple[str, int, float, float, float, float, int]
+
+
+@dataclass(frozen=True)
+class FeatureColumns:
+    """A chunk of stored rows as arrays, in any order: the ids as ASCII bytes, each of the
+    five features (in ``feature_vector`` order) and the optimal task counts."""
+
+    ids: npt.NDArray[np.bytes_]
+    features: tuple[FloatArray, ...]
+    optimal: npt.NDArray[np.int32]
 
 
 def feature_vector(features: HistoryFeatures) -> tuple[float, ...]:
@@ -102,6 +114,24 @@ def pair_similarity(a: Sequence[float], b: Sequence[float], scales: Sequence[flo
     """The similarity of two feature vectors standardised by ``scales``."""
     squared = math.fsum(((x - y) / s) ** 2 for x, y, s in zip(a, b, scales, strict=True))
     return similarity_of_distance(squared)
+
+
+def standard_deviation(column: FloatArray) -> float:
+    """``column.std()``, by the same operations in the same order (so the same bits), with
+    its one column-sized temporary in a private memory mapping unmapped on return.
+
+    Freed by malloc instead, a temporary that large raises glibc's mmap threshold and
+    stays in the heap: megabytes of a worker's RSS for good (docs/design.md §4).
+    """
+    size = len(column)
+    mean = np.add.reduce(column) / size
+    with mmap.mmap(-1, max(column.nbytes, 1)) as scratch:
+        deviations = np.frombuffer(scratch, dtype=np.float64, count=size)
+        np.subtract(column, mean, out=deviations)
+        np.multiply(deviations, deviations, out=deviations)
+        variance = np.add.reduce(deviations) / size
+        del deviations  # the mapping closes only once no array uses it
+    return float(np.sqrt(variance))
 
 
 class FeatureMatrix:
@@ -169,24 +199,56 @@ class FeatureMatrix:
         self._scales = None
 
     @classmethod
-    def of_chunks(cls, chunks: Iterable[Sequence[FeatureRow]]) -> FeatureMatrix:
-        """A matrix of disjoint chunks of rows, each turned into arrays as it arrives and
-        sorted once at the end (a full load: no per-chunk insertion)."""
-        ids, columns, optimal = [], [], []
-        for chunk in chunks:
-            if chunk:
-                ids.append(np.array([row[0].encode() for row in chunk]))
-                columns.append(np.array([row[1:6] for row in chunk], dtype=np.float64).T)
-                optimal.append(np.array([row[6] for row in chunk], dtype=np.int32))
+    def of_columns(
+        cls, chunks: Iterable[FeatureColumns], *, rows: int, id_width: int
+    ) -> FeatureMatrix:
+        """A full load: the arrays are allocated once for ``rows`` (grown or trimmed if
+        the chunks hold more or fewer), filled chunk by chunk and sorted once at the end
+        unless the rows came in id order. Beside the matrix a load needs only the chunk
+        in hand, so a worker's memory grows by the matrix and little else (§4)."""
         matrix = cls()
-        if ids:
-            width = max(i.dtype.itemsize for i in ids)
-            all_ids = np.concatenate([i.astype(f"S{width}") for i in ids])
-            order = np.argsort(all_ids, kind="stable")
-            matrix.ids = all_ids[order]
-            matrix.columns = np.ascontiguousarray(np.concatenate(columns, axis=1)[:, order])
-            matrix.optimal = np.concatenate(optimal)[order]
+        matrix.ids = np.zeros(rows, dtype=f"S{max(id_width, 1)}")
+        matrix.columns = np.empty((FEATURES, rows), dtype=np.float64)
+        matrix.optimal = np.empty(rows, dtype=np.int32)
+        filled = 0
+        for chunk in chunks:
+            end = filled + len(chunk.ids)
+            if end > len(matrix.ids) or chunk.ids.dtype.itemsize > matrix.ids.dtype.itemsize:
+                matrix._resize(max(end, len(matrix.ids)), chunk.ids.dtype.itemsize)
+            matrix.ids[filled:end] = chunk.ids
+            for index, values in enumerate(chunk.features):
+                matrix.columns[index, filled:end] = values
+            matrix.optimal[filled:end] = chunk.optimal
+            filled = end
+        if filled < len(matrix.ids):
+            matrix._resize(filled, 0)
+        matrix._sort()
         return matrix
+
+    def _resize(self, rows: int, id_width: int) -> None:
+        """Copy the arrays into new ones of ``rows`` rows and ids at least ``id_width`` wide."""
+        width = max(self.ids.dtype.itemsize, id_width)
+        kept = min(rows, len(self.ids))
+        ids = np.zeros(rows, dtype=f"S{width}")
+        columns = np.empty((FEATURES, rows), dtype=np.float64)
+        optimal = np.empty(rows, dtype=np.int32)
+        ids[:kept], columns[:, :kept], optimal[:kept] = (
+            self.ids[:kept],
+            self.columns[:, :kept],
+            self.optimal[:kept],
+        )
+        self.ids, self.columns, self.optimal = ids, columns, optimal
+
+    def _sort(self) -> None:
+        """Put the rows in id order, one array at a time (the ids are unique)."""
+        if len(self) < 2 or bool((self.ids[1:] > self.ids[:-1]).all()):
+            return
+        order = np.argsort(self.ids, kind="stable")
+        self.ids = self.ids[order]
+        for index in range(FEATURES):
+            self.columns[index] = self.columns[index][order]
+        self.optimal = self.optimal[order]
+        self._scales = None
 
     def _remove(self, keys: npt.NDArray[np.bytes_]) -> None:
         at = np.searchsorted(self.ids, keys)
@@ -199,9 +261,14 @@ class FeatureMatrix:
             self._scales = None
 
     def scales(self) -> FloatArray:
-        """Population standard deviation of each feature, floored (cached until changed)."""
+        """Population standard deviation of each feature, floored (cached until changed).
+
+        One feature at a time: a temporary of one column, not of the whole matrix."""
         if self._scales is None:
-            deviation = self.columns.std(axis=1) if len(self) else np.zeros(FEATURES)
+            deviation = np.zeros(FEATURES)
+            if len(self):
+                for index in range(FEATURES):
+                    deviation[index] = standard_deviation(self.columns[index])
             self._scales = np.maximum(deviation, np.array(SCALE_FLOORS))
         return self._scales
 

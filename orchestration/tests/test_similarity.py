@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.engine import patterns
+from orchestration.engine import patterns, similarity
 from orchestration.engine.similarity import (
     SCALE_FLOORS,
     FeatureMatrix,
@@ -93,6 +94,13 @@ def test_the_matrix_scores_like_the_textbook_version(seed, threshold):
         assert [p.similarity_score for p in fast] == pytest.approx(
             [p.similarity_score for p in slow], abs=1e-4
         )
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 1000, 100_003])
+def test_the_feature_scale_is_numpys_standard_deviation_to_the_bit(size):
+    column = np.random.default_rng(size).normal(5.0, 3.0, size)
+
+    assert similarity.standard_deviation(column) == column.std()
 
 
 def test_identical_projects_are_fully_similar_and_the_target_is_skipped():
