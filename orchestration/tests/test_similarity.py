@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -94,6 +95,22 @@ def test_the_matrix_scores_like_the_textbook_version(seed, threshold):
         assert [p.similarity_score for p in fast] == pytest.approx(
             [p.similarity_score for p in slow], abs=1e-4
         )
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_scoring_block_by_block_changes_nothing(block):
+    candidates = [*population(6, 300), *population(6, 20)]  # ties between blocks
+    candidates = [
+        HistoryFeatures(**{**c.__dict__, "project_id": f"P{i:03d}"})
+        for i, c in enumerate(candidates)
+    ]
+    for target in candidates[:10]:
+        whole = patterns.find_similar_projects(target, candidates, threshold=0.3, limit=25)
+        with mock.patch.object(similarity, "SCORE_BLOCK", block):
+            blocks = patterns.find_similar_projects(target, candidates, threshold=0.3, limit=25)
+        assert blocks == whole
+        slow = textbook_similar_projects(target, candidates, threshold=0.3, limit=25)
+        assert [p.project_id for p in whole] == [p.project_id for p in slow]
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 1000, 100_003])
