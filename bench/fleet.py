@@ -123,8 +123,8 @@ def server_side(url: str, run_ids: list[int]) -> tuple[float, float]:
     """p50 and p95 of full_pattern_analysis over these runs (percentile_cont, as the API)."""
     with psycopg.connect(url) as connection:
         row = connection.execute(
-            "SELECT percentile(0.5) WITHIN GROUP (ORDER BY duration_ms), "
-            "percentile(0.95) WITHIN GROUP (ORDER BY duration_ms) "
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) "
             "FROM perfmetrics_component WHERE run_id = ANY(%s) AND name = 'full_pattern_analysis'",
             [run_ids],
         ).fetchone()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -31,6 +33,24 @@ from .rows import ProjectHistory, RetrospectiveRow
 
 # Projects generated and copied per round: bounds memory, paces the progress report.
 BATCH_PROJECTS = 50
+# The tables a seed writes, all by COPY.
+LOADED: tuple[type[models.Model], ...] = (
+    Holiday,
+    Project,
+    Employee,
+    ProjectMembership,
+    Sprint,
+    Task,
+    SprintTaskSnapshot,
+    SprintRetrospective,
+    RetrospectiveActionItem,
+    DailyScrumSchedule,
+    ProjectHistoryFeatures,
+    PTO,
+)
+# Memory for sorting while the indexes are built and the foreign keys checked at the end
+# of a load, for this transaction only.
+BUILD_MEMORY = "256MB"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -85,15 +105,87 @@ def seed_demo(
         elif has_projects():
             raise DemoDataExistsError()
         cursor = django_cursor.cursor
-        summary = SeedSummary(holidays=copy_rows(cursor, Holiday, generate_holidays(params.today)))
+        with indexes_built_afterwards(cursor, LOADED):
+            summary = SeedSummary(
+                holidays=copy_rows(cursor, Holiday, generate_holidays(params.today))
+            )
+            summary += _generate_while_loading(cursor, params, on_progress)
+        analyze_domain()
+    return summary
+
+
+def _generate_while_loading(
+    cursor: Any, params: DemoParameters, on_progress: ProgressCallback | None
+) -> SeedSummary:
+    """Generate each batch of projects while the previous one is being COPYed.
+
+    The COPY runs in one helper thread, which alone uses the connection meanwhile; most
+    of its time is PostgreSQL's, waited for without the GIL, so it overlaps with the
+    generation. Batches are loaded in order, one at a time; an error in either stops the
+    load and surfaces here, after any COPY in flight has ended.
+    """
+    summary = SeedSummary()
+    in_flight: tuple[Future[SeedSummary], int] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-demo-copy") as copier:
         for first in range(0, params.projects, BATCH_PROJECTS):
             last = min(first + BATCH_PROJECTS, params.projects)
             histories = [generate_project(index, params) for index in range(first, last)]
-            summary += load_histories(cursor, histories)
-            if on_progress is not None:
-                on_progress(last, params.projects)
-        analyze_domain()
+            if in_flight is not None:
+                summary += _loaded(*in_flight, params.projects, on_progress)
+            in_flight = (copier.submit(load_histories, cursor, histories), last)
+        if in_flight is not None:
+            summary += _loaded(*in_flight, params.projects, on_progress)
     return summary
+
+
+def _loaded(
+    load: Future[SeedSummary], done: int, total: int, on_progress: ProgressCallback | None
+) -> SeedSummary:
+    loaded = load.result()
+    if on_progress is not None:
+        on_progress(done, total)
+    return loaded
+
+
+@contextmanager
+def indexes_built_afterwards(cursor: Any, loaded: Sequence[type[models.Model]]) -> Iterator[None]:
+    """Drop the foreign keys and plain indexes of the ``loaded`` models' tables for a bulk
+    load, then create them again, same names and definitions, once the rows are in.
+
+    Building an index once over millions of rows costs far less than inserting every row
+    into it, and validating a foreign key once, by a join, far less than a deferred check
+    per row. Primary keys, unique and check constraints stay, so the load is checked as
+    it goes; every foreign key is checked over every row when it comes back. Call inside
+    the loading transaction: the tables stay locked until it commits, and if anything
+    fails the whole load, drops included, rolls back. ``cursor`` is a psycopg cursor.
+    """
+    tables = [model._meta.db_table for model in loaded]
+    cursor.execute(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+        "ORDER BY conrelid::regclass::text, conname",
+        [tables],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique "
+        "ORDER BY indexrelid::regclass::text",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    # Catalog DDL read back from PostgreSQL itself: the ORM has no way to say it.
+    for table, name, _definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    yield
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+    cursor.execute(f"SET LOCAL work_mem = '{BUILD_MEMORY}'")
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for table, name, definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 def clear_domain() -> None:

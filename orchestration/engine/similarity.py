@@ -23,7 +23,9 @@ against all of it in a few vector operations.
 from __future__ import annotations
 
 import math
+import mmap
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +46,19 @@ FloatArray = npt.NDArray[np.float64]
 # (project id, team size, mean tasks, mean completion rate, mean weeks, mean velocity,
 # optimal task count): one stored row, as the selectors read it.
 FeatureRow = tuple[str, int, float, float, float, float, int]
+# Rows scored per step: two float64 buffers of this many rows stay in a core's cache, so
+# the five features are read from memory once instead of once per operation (§4).
+SCORE_BLOCK = 32_768
+
+
+@dataclass(frozen=True)
+class FeatureColumns:
+    """A chunk of stored rows as arrays, in any order: the ids as ASCII bytes, each of the
+    five features (in ``feature_vector`` order) and the optimal task counts."""
+
+    ids: npt.NDArray[np.bytes_]
+    features: tuple[FloatArray, ...]
+    optimal: npt.NDArray[np.int32]
 
 
 def feature_vector(features: HistoryFeatures) -> tuple[float, ...]:
@@ -102,6 +117,24 @@ def pair_similarity(a: Sequence[float], b: Sequence[float], scales: Sequence[flo
     """The similarity of two feature vectors standardised by ``scales``."""
     squared = math.fsum(((x - y) / s) ** 2 for x, y, s in zip(a, b, scales, strict=True))
     return similarity_of_distance(squared)
+
+
+def standard_deviation(column: FloatArray) -> float:
+    """``column.std()``, by the same operations in the same order (so the same bits), with
+    its one column-sized temporary in a private memory mapping unmapped on return.
+
+    Freed by malloc instead, a temporary that large raises glibc's mmap threshold and
+    stays in the heap: megabytes of a worker's RSS for good (docs/design.md §4).
+    """
+    size = len(column)
+    mean = np.add.reduce(column) / size
+    with mmap.mmap(-1, max(column.nbytes, 1)) as scratch:
+        deviations = np.frombuffer(scratch, dtype=np.float64, count=size)
+        np.subtract(column, mean, out=deviations)
+        np.multiply(deviations, deviations, out=deviations)
+        variance = np.add.reduce(deviations) / size
+        del deviations  # the mapping closes only once no array uses it
+    return float(np.sqrt(variance))
 
 
 class FeatureMatrix:
@@ -169,24 +202,56 @@ class FeatureMatrix:
         self._scales = None
 
     @classmethod
-    def of_chunks(cls, chunks: Iterable[Sequence[FeatureRow]]) -> FeatureMatrix:
-        """A matrix of disjoint chunks of rows, each turned into arrays as it arrives and
-        sorted once at the end (a full load: no per-chunk insertion)."""
-        ids, columns, optimal = [], [], []
-        for chunk in chunks:
-            if chunk:
-                ids.append(np.array([row[0].encode() for row in chunk]))
-                columns.append(np.array([row[1:6] for row in chunk], dtype=np.float64).T)
-                optimal.append(np.array([row[6] for row in chunk], dtype=np.int32))
+    def of_columns(
+        cls, chunks: Iterable[FeatureColumns], *, rows: int, id_width: int
+    ) -> FeatureMatrix:
+        """A full load: the arrays are allocated once for ``rows`` (grown or trimmed if
+        the chunks hold more or fewer), filled chunk by chunk and sorted once at the end
+        unless the rows came in id order. Beside the matrix a load needs only the chunk
+        in hand, so a worker's memory grows by the matrix and little else (§4)."""
         matrix = cls()
-        if ids:
-            width = max(i.dtype.itemsize for i in ids)
-            all_ids = np.concatenate([i.astype(f"S{width}") for i in ids])
-            order = np.argsort(all_ids, kind="stable")
-            matrix.ids = all_ids[order]
-            matrix.columns = np.ascontiguousarray(np.concatenate(columns, axis=1)[:, order])
-            matrix.optimal = np.concatenate(optimal)[order]
+        matrix.ids = np.zeros(rows, dtype=f"S{max(id_width, 1)}")
+        matrix.columns = np.empty((FEATURES, rows), dtype=np.float64)
+        matrix.optimal = np.empty(rows, dtype=np.int32)
+        filled = 0
+        for chunk in chunks:
+            end = filled + len(chunk.ids)
+            if end > len(matrix.ids) or chunk.ids.dtype.itemsize > matrix.ids.dtype.itemsize:
+                matrix._resize(max(end, len(matrix.ids)), chunk.ids.dtype.itemsize)
+            matrix.ids[filled:end] = chunk.ids
+            for index, values in enumerate(chunk.features):
+                matrix.columns[index, filled:end] = values
+            matrix.optimal[filled:end] = chunk.optimal
+            filled = end
+        if filled < len(matrix.ids):
+            matrix._resize(filled, 0)
+        matrix._sort()
         return matrix
+
+    def _resize(self, rows: int, id_width: int) -> None:
+        """Copy the arrays into new ones of ``rows`` rows and ids at least ``id_width`` wide."""
+        width = max(self.ids.dtype.itemsize, id_width)
+        kept = min(rows, len(self.ids))
+        ids = np.zeros(rows, dtype=f"S{width}")
+        columns = np.empty((FEATURES, rows), dtype=np.float64)
+        optimal = np.empty(rows, dtype=np.int32)
+        ids[:kept], columns[:, :kept], optimal[:kept] = (
+            self.ids[:kept],
+            self.columns[:, :kept],
+            self.optimal[:kept],
+        )
+        self.ids, self.columns, self.optimal = ids, columns, optimal
+
+    def _sort(self) -> None:
+        """Put the rows in id order, one array at a time (the ids are unique)."""
+        if len(self) < 2 or bool((self.ids[1:] > self.ids[:-1]).all()):
+            return
+        order = np.argsort(self.ids, kind="stable")
+        self.ids = self.ids[order]
+        for index in range(FEATURES):
+            self.columns[index] = self.columns[index][order]
+        self.optimal = self.optimal[order]
+        self._scales = None
 
     def _remove(self, keys: npt.NDArray[np.bytes_]) -> None:
         at = np.searchsorted(self.ids, keys)
@@ -199,9 +264,14 @@ class FeatureMatrix:
             self._scales = None
 
     def scales(self) -> FloatArray:
-        """Population standard deviation of each feature, floored (cached until changed)."""
+        """Population standard deviation of each feature, floored (cached until changed).
+
+        One feature at a time: a temporary of one column, not of the whole matrix."""
         if self._scales is None:
-            deviation = self.columns.std(axis=1) if len(self) else np.zeros(FEATURES)
+            deviation = np.zeros(FEATURES)
+            if len(self):
+                for index in range(FEATURES):
+                    deviation[index] = standard_deviation(self.columns[index])
             self._scales = np.maximum(deviation, np.array(SCALE_FLOORS))
         return self._scales
 
@@ -216,27 +286,49 @@ class FeatureMatrix:
         project id, at most ``limit``; ``target`` itself is skipped."""
         if not len(self) or limit <= 0:
             return ()
-        scales = self.scales()
-        # In place into two buffers: at a million rows, fresh temporaries cost more
-        # (page faults) than the arithmetic.
-        squared = np.zeros(len(self))
-        buffer = np.empty(len(self))
-        for index, value in enumerate(feature_vector(target)):
-            np.subtract(self.columns[index], value, out=buffer)
-            buffer *= 1.0 / scales[index]
-            np.square(buffer, out=buffer)
-            squared += buffer
-        candidates = np.flatnonzero(squared <= distance_limit(threshold))
-        own = np.searchsorted(self.ids, target.project_id.encode())
-        if own < len(self) and self.ids[own] == target.project_id.encode():
-            candidates = candidates[candidates != own]
-        if len(candidates) > limit:
-            # Keep every row tied with the limit-th best, then sort those only.
-            cut = np.partition(squared[candidates], limit - 1)[limit - 1]
-            candidates = candidates[squared[candidates] <= cut]
+        own = int(np.searchsorted(self.ids, target.project_id.encode()))
+        if own == len(self) or self.ids[own] != target.project_id.encode():
+            own = -1
+        rows, squared = self._nearest(target, distance_limit(threshold), limit, skip=own)
         # Rows are in id order, so a stable sort on distance breaks ties by id.
-        best = candidates[np.argsort(squared[candidates], kind="stable")][:limit]
-        return tuple(self._similar_project(int(row), float(squared[row])) for row in best)
+        best = np.argsort(squared, kind="stable")[:limit]
+        return tuple(self._similar_project(int(rows[i]), float(squared[i])) for i in best)
+
+    def _nearest(
+        self, target: HistoryFeatures, most: float, limit: int, *, skip: int
+    ) -> tuple[npt.NDArray[np.intp], FloatArray]:
+        """The rows within squared distance ``most`` of ``target`` (``skip`` left out),
+        in row order with their squared distances: per block of ``SCORE_BLOCK`` rows only
+        the ``limit`` nearest and every row tied with the last of them."""
+        factors = [1.0 / float(s) for s in self.scales()]
+        vector = feature_vector(target)
+        size = min(len(self), SCORE_BLOCK)
+        squared, buffer = np.empty(size), np.empty(size)
+        rows: list[npt.NDArray[np.intp]] = []
+        distances: list[FloatArray] = []
+        for start in range(0, len(self), SCORE_BLOCK):
+            stop = min(start + SCORE_BLOCK, len(self))
+            block_squared, block = squared[: stop - start], buffer[: stop - start]
+            # In place, the same operations in the same order for every row, so a row's
+            # distance does not depend on the block it falls in.
+            for index, value in enumerate(vector):
+                np.subtract(self.columns[index, start:stop], value, out=block)
+                block *= factors[index]
+                if index == 0:
+                    np.square(block, out=block_squared)
+                else:
+                    np.square(block, out=block)
+                    block_squared += block
+            kept = np.flatnonzero(block_squared <= most)
+            if start <= skip < stop:
+                kept = kept[kept != skip - start]
+            if len(kept) > limit:
+                # Keep every row tied with the limit-th nearest of the block.
+                cut = np.partition(block_squared[kept], limit - 1)[limit - 1]
+                kept = kept[block_squared[kept] <= cut]
+            rows.append(kept + start)
+            distances.append(block_squared[kept])
+        return np.concatenate(rows), np.concatenate(distances)
 
     def _similar_project(self, row: int, squared_distance: float) -> SimilarProject:
         return SimilarProject(

@@ -8,12 +8,15 @@ its ``xmax``, or one still in progress then. Both are index scans on ``changed_x
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import connection
+from psycopg import sql
 
-from ..engine.similarity import FeatureRow
+from ..engine.similarity import FeatureColumns, FeatureRow
 from ..models import HistoryFeaturesRemoval, ProjectHistoryFeatures
 
 FEATURES = ProjectHistoryFeatures._meta.db_table
@@ -22,6 +25,10 @@ COLUMNS = (
     "project_id, team_size, mean_tasks_per_sprint, mean_completion_rate, "
     "mean_duration_weeks, mean_velocity, optimal_task_count"
 )
+# PostgreSQL's binary COPY format: an 11-byte signature, flags and a header extension
+# length (4 bytes each), then the rows, then -1 as the field count.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+COPY_TRAILER = b"\xff\xff"
 # The snapshot of this statement and the id of this transaction, if it has one.
 NOW = (
     "WITH now AS (SELECT pg_current_snapshot() AS snapshot, "
@@ -70,20 +77,103 @@ def history_changes(since: Seen) -> HistoryChanges:
         return _changes(cursor.fetchall())
 
 
-def history_chunk(*, after: str, size: int) -> tuple[HistoryChanges, str | None]:
-    """Up to ``size`` rows with ids after ``after`` in the database's id order (one step
-    of a full load), and the last id read: None when there is nothing more to read."""
+@dataclass(frozen=True)
+class FleetSize:
+    """What a full load will read at most: rows, and the longest id in bytes."""
+
+    rows: int
+    id_width: int
+
+
+def history_load_start() -> tuple[HistoryChanges, FleetSize]:
+    """The first statement of a full load: the snapshot, this transaction's own rows (its
+    committed rows come from ``history_columns``) and the size of the others."""
     statement = (
-        NOW + "SELECT now.snapshot::text, now.own, c.* FROM now LEFT JOIN LATERAL ("
+        NOW + ", size AS (SELECT count(*) AS rows, "
+        "coalesce(max(octet_length(project_id)), 1) AS width "
+        f"FROM {FEATURES}, now WHERE changed_xid IS DISTINCT FROM now.own) "
+        "SELECT now.snapshot::text, now.own, c.*, size.rows, size.width "
+        "FROM now CROSS JOIN size LEFT JOIN LATERAL ("
         f"SELECT {COLUMNS}, false AS removed, changed_xid AS xid FROM {FEATURES} "
-        "WHERE project_id > %(after)s ORDER BY project_id LIMIT %(size)s"
+        "WHERE changed_xid = now.own"
         ") c ON true"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"after": after, "size": size})
+        # Raw SQL: the ORM cannot read the statement's snapshot nor join it laterally.
+        cursor.execute(statement)
         rows = cursor.fetchall()
-    last = rows[-1][2] if len(rows) == size else None
-    return _changes(rows), last
+    return _changes(rows), FleetSize(rows=int(rows[0][11]), id_width=int(rows[0][12]))
+
+
+def history_columns(seen: Seen, size: FleetSize, *, chunk: int) -> Iterator[FeatureColumns]:
+    """Every row committed as ``seen`` saw it, ``chunk`` rows at a time, in byte order of
+    the ids (``COLLATE "C"``: the matrix's own order, so it needs no sort afterwards).
+
+    One binary COPY whose rows all have the same layout (the id padded with NUL bytes
+    to ``size.id_width``), parsed by numpy straight from the stream: no Python object
+    per row. Rows changed since ``seen`` (this transaction's among them) are left out:
+    the next refresh reads them, as it would have if they had changed a moment later.
+    So is a longer id, which can only be such a row.
+    """
+    width = size.id_width
+    record = np.dtype(
+        [("fields", ">i2"), ("id_length", ">i4"), ("id", f"S{width}")]
+        + [(f"length{i}", ">i4") if i % 2 == 0 else (f"value{i // 2}", ">f8") for i in range(10)]
+        + [("optimal_length", ">i4"), ("optimal", ">i4")]
+    )
+    statement = sql.SQL(
+        "COPY (SELECT substring(convert_to(project_id, 'UTF8') || {padding} FROM 1 FOR {width}), "
+        "team_size::float8, mean_tasks_per_sprint, mean_completion_rate, mean_duration_weeks, "
+        "mean_velocity, optimal_task_count FROM {table} WHERE octet_length(project_id) <= {width} "
+        "AND NOT (changed_xid >= {xmax} OR changed_xid = ANY({in_progress})) "
+        'ORDER BY project_id COLLATE "C"'
+        ") TO STDOUT (FORMAT BINARY)"
+    ).format(
+        padding=sql.Literal(bytes(width)),
+        width=sql.Literal(width),
+        table=sql.Identifier(FEATURES),
+        xmax=sql.Literal(seen.xmax),
+        in_progress=sql.Literal(list(seen.in_progress)),
+    )
+    stream = bytearray()
+    with connection.cursor() as cursor:
+        # COPY: the one way to read a million rows without a Python object for each.
+        text = statement.as_string(cursor.cursor.connection)
+        with cursor.copy(text) as copy:
+            for data in copy:
+                stream += data
+                if len(stream) >= chunk * record.itemsize:
+                    yield _columns(stream, record, done=False)
+    yield _columns(stream, record, done=True)
+
+
+def _columns(stream: bytearray, record: np.dtype[Any], *, done: bool) -> FeatureColumns:
+    """Take the complete rows off the front of a binary COPY ``stream``: after its
+    header; with ``done``, the rest must be its trailer."""
+    if stream.startswith(COPY_SIGNATURE):
+        extension = int.from_bytes(stream[15:19], "big")
+        del stream[: 19 + extension]
+    if done:
+        if not stream.endswith(COPY_TRAILER):
+            raise ValueError("The COPY of history features ended early.")
+        del stream[-len(COPY_TRAILER) :]
+    taken = len(stream) // record.itemsize * record.itemsize
+    if done and taken != len(stream):
+        raise ValueError("The COPY of history features has rows of an unexpected layout.")
+    rows = np.frombuffer(stream[:taken], dtype=record)
+    del stream[:taken]
+    if not (
+        (rows["fields"] == 7).all()
+        and (rows["id_length"] == record["id"].itemsize).all()
+        and all((rows[f"length{i}"] == 8).all() for i in range(0, 10, 2))
+        and (rows["optimal_length"] == 4).all()
+    ):
+        raise ValueError("The COPY of history features has rows of an unexpected layout.")
+    return FeatureColumns(
+        ids=rows["id"],
+        features=tuple(rows[f"value{i}"] for i in range(5)),
+        optimal=rows["optimal"],
+    )
 
 
 def _changes(rows: list[tuple[Any, ...]]) -> HistoryChanges:

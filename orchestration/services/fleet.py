@@ -2,7 +2,7 @@
 
 Scoring a project against the whole fleet is a few numpy operations over a
 ``FeatureMatrix``; reading the fleet from the database on every call is what would
-grow with its size. So each process loads the matrix once (in chunks, in id order) and
+grow with its size. So each process loads the matrix once (one COPY, parsed in chunks) and
 then, before every scoring, applies only the rows changed since the snapshot it last
 read: one indexed statement, usually returning nothing. A sprint closed anywhere is
 committed before the next orchestration starts, so that orchestration sees it.
@@ -11,15 +11,20 @@ committed before the next orchestration starts, so that orchestration sees it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import replace
 
-from ..engine.similarity import FeatureMatrix, FeatureRow
+from ..engine.similarity import FeatureMatrix
 from ..engine.values import HistoryFeatures, SimilarProject
-from ..selectors.history import HistoryChanges, Seen, history_changes, history_chunk
+from ..selectors.history import (
+    HistoryChanges,
+    Seen,
+    history_changes,
+    history_columns,
+    history_load_start,
+)
 
-# Rows per statement of a full load: bounds the memory a load needs beside the matrix.
-LOAD_CHUNK = 50_000
+# Rows parsed at a time during a full load: bounds the memory a load needs beside the
+# matrix (under 1 MB of COPY stream and its arrays, docs/design.md §4).
+LOAD_CHUNK = 10_000
 
 
 class FleetFeatures:
@@ -65,19 +70,11 @@ class FleetFeatures:
         return changes
 
     def _load(self) -> HistoryChanges:
-        """Every row, ``LOAD_CHUNK`` at a time, each chunk turned into arrays before the
-        next is read. Changes committed during the load are read again by the next
-        refresh, which starts from the snapshot of the first chunk."""
-        first, last = history_chunk(after="", size=LOAD_CHUNK)
-        own = list(first.own_upserts)
-
-        def chunks() -> Iterator[tuple[FeatureRow, ...]]:
-            nonlocal last
-            yield first.upserts
-            while last is not None:
-                chunk, last = history_chunk(after=last, size=LOAD_CHUNK)
-                own.extend(chunk.own_upserts)
-                yield chunk.upserts
-
-        self._matrix, self._seen = FeatureMatrix.of_chunks(chunks()), first.seen
-        return replace(first, upserts=(), own_upserts=tuple(own))
+        """Every row: the snapshot and size first, then one COPY parsed ``LOAD_CHUNK`` rows
+        at a time straight into arrays allocated once. Rows changed after that snapshot
+        are left to the next refresh, which starts from it."""
+        start, size = history_load_start()
+        chunks = history_columns(start.seen, size, chunk=LOAD_CHUNK)
+        self._matrix = FeatureMatrix.of_columns(chunks, rows=size.rows, id_width=size.id_width)
+        self._seen = start.seen
+        return start

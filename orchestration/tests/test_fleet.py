@@ -12,6 +12,7 @@ from orchestration.demo.load import clear_domain
 from orchestration.engine import patterns
 from orchestration.engine.values import HistoryFeatures
 from orchestration.models import Project, ProjectHistoryFeatures
+from orchestration.selectors.history import history_load_start
 from orchestration.services import fleet
 from orchestration.services.fleet import FleetFeatures
 from orchestration.services.registry import delete_project
@@ -116,16 +117,39 @@ def test_a_warm_refresh_is_one_statement_however_large_the_fleet(django_assert_n
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_first_call_loads_the_fleet_in_chunks(django_assert_num_queries):
+def test_the_first_call_loads_the_fleet_in_two_statements_parsed_in_chunks(
+    django_assert_num_queries,
+):
     for i in range(10):
-        add_features(f"P{i:02d}", team=3 + i % 3)
+        add_features(f"P{i:02d}" if i % 2 else f"LONGER-ID-{i}", team=3 + i % 3)
     worker = FleetFeatures()
 
-    with mock.patch.object(fleet, "LOAD_CHUNK", 3), django_assert_num_queries(4):
+    with mock.patch.object(fleet, "LOAD_CHUNK", 3), django_assert_num_queries(2):
         loaded = worker.similar_to(TARGET)
 
     assert loaded == patterns.find_similar_projects(TARGET, stored_population())
+    assert worker._matrix.ids.tolist() == sorted(p.project_id.encode() for p in stored_population())
     assert worker.nbytes() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_leaves_rows_changed_after_its_snapshot_to_the_next_refresh():
+    add_features("A")
+    add_features("B")
+    worker = FleetFeatures()
+
+    def start_then_change() -> object:
+        started = history_load_start()
+        add_features("A", team=9, rate=0.1)  # committed after the snapshot was taken
+        add_features("A-MUCH-LONGER-ID")
+        return started
+
+    with mock.patch.object(fleet, "history_load_start", start_then_change):
+        assert ids(worker) == ["B"]
+    assert worker._matrix.ids.tolist() == [b"B"]
+
+    assert ids(worker) == ["A-MUCH-LONGER-ID", "B"]
+    assert worker.similar_to(TARGET) == patterns.find_similar_projects(TARGET, stored_population())
 
 
 @pytest.mark.django_db

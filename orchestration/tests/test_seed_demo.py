@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
+from django.db import connection
 from django.db.models import Count, Q
+from psycopg.errors import ForeignKeyViolation
 
 from conftest import TODAY, make_project
+from orchestration.demo import load
 from orchestration.demo.generate import generate_project
 from orchestration.demo.load import seed_demo
 from orchestration.demo.profile import DemoParameters
@@ -96,6 +100,46 @@ def test_it_loads_the_same_rows_for_the_same_seed():
 
     assert dump_domain() == first
     assert len(first["tasks"]) > 0
+
+
+def schema() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text LIKE 'orchestration%%' UNION ALL "
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'orchestration%%' "
+            "ORDER BY 1, 2"
+        )
+        return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_the_load_leaves_every_index_and_foreign_key_as_it_found_them():
+    before = schema()
+
+    seed_demo(SMALL)
+
+    assert schema() == before
+    assert any("FOREIGN KEY" in definition for _name, definition in before)
+
+
+@pytest.mark.django_db
+def test_rows_that_break_a_foreign_key_fail_the_load_and_leave_nothing(monkeypatch):
+    real = load.load_histories
+
+    def with_an_orphan(cursor, histories):
+        orphan = histories[0].snapshots[0]._replace(task_id="NO-SUCH-TASK")
+        histories[0] = replace(histories[0], snapshots=(*histories[0].snapshots, orphan))
+        return real(cursor, histories)
+
+    monkeypatch.setattr(load, "load_histories", with_an_orphan)
+    before = schema()
+
+    with pytest.raises(ForeignKeyViolation):
+        seed_demo(SMALL)
+
+    assert not Project.objects.exists()
+    assert schema() == before
 
 
 @pytest.mark.django_db

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import random
+from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.engine import patterns
+from orchestration.engine import patterns, similarity
 from orchestration.engine.similarity import (
     SCALE_FLOORS,
     FeatureMatrix,
@@ -93,6 +95,29 @@ def test_the_matrix_scores_like_the_textbook_version(seed, threshold):
         assert [p.similarity_score for p in fast] == pytest.approx(
             [p.similarity_score for p in slow], abs=1e-4
         )
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_scoring_block_by_block_changes_nothing(block):
+    candidates = [*population(6, 300), *population(6, 20)]  # ties between blocks
+    candidates = [
+        HistoryFeatures(**{**c.__dict__, "project_id": f"P{i:03d}"})
+        for i, c in enumerate(candidates)
+    ]
+    for target in candidates[:10]:
+        whole = patterns.find_similar_projects(target, candidates, threshold=0.3, limit=25)
+        with mock.patch.object(similarity, "SCORE_BLOCK", block):
+            blocks = patterns.find_similar_projects(target, candidates, threshold=0.3, limit=25)
+        assert blocks == whole
+        slow = textbook_similar_projects(target, candidates, threshold=0.3, limit=25)
+        assert [p.project_id for p in whole] == [p.project_id for p in slow]
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 1000, 100_003])
+def test_the_feature_scale_is_numpys_standard_deviation_to_the_bit(size):
+    column = np.random.default_rng(size).normal(5.0, 3.0, size)
+
+    assert similarity.standard_deviation(column) == column.std()
 
 
 def test_identical_projects_are_fully_similar_and_the_target_is_skipped():
