@@ -15,6 +15,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from orchestration.metric_names import PATTERN_ANALYSIS, RUN_NAME
+from perfmetrics.releases import detect_release
 
 from .logs import logging_config
 
@@ -281,6 +282,10 @@ PERFMETRICS = {
     "REGRESSION_PERCENT": envfloat("PERFMETRICS_REGRESSION_PERCENT", "20"),
     "DEFAULT_RUN_NAME": RUN_NAME,
     "RETENTION_DAYS": envint("PERFMETRICS_RETENTION_DAYS", "30"),
+    # APP_RELEASE (the image tag in k8s/); a development checkout's `git describe` otherwise.
+    "RELEASE": detect_release(env("APP_RELEASE"), checkout=BASE_DIR),
+    "REGRESSION_SAMPLE_RUNS": envint("PERFMETRICS_REGRESSION_SAMPLE_RUNS", "1000"),
+    "REGRESSION_ALPHA": envfloat("PERFMETRICS_REGRESSION_ALPHA", "0.05"),
 }
 
 # JSON lines with the request id in production, plain text while debugging.

@@ -12,7 +12,13 @@ from django.core.checks import CheckMessage, Error, register
 from .conf import DEFAULTS
 
 POSITIVE_NUMBERS = ("TOTAL_MS", "MEMORY_INCREASE_MB", "REGRESSION_PERCENT")
-POSITIVE_INTEGERS = ("WINDOW_MINUTES", "MIN_RUNS_FOR_TRENDS", "RESPONSE_WINDOW_RUNS")
+POSITIVE_INTEGERS = (
+    "WINDOW_MINUTES",
+    "MIN_RUNS_FOR_TRENDS",
+    "RESPONSE_WINDOW_RUNS",
+    "REGRESSION_SAMPLE_RUNS",
+    "TRACEBACK_BYTES",
+)
 
 
 def _is_number(value: Any) -> bool:
@@ -56,6 +62,19 @@ def check_perfmetrics_settings(
             Error(
                 "PERFMETRICS['COMPONENT_MS'] must map component names to positive numbers.",
                 id="perfmetrics.E006",
+            )
+        )
+    alpha = merged["REGRESSION_ALPHA"]
+    if not _is_number(alpha) or not 0 < alpha < 0.5:
+        errors.append(
+            Error("PERFMETRICS['REGRESSION_ALPHA'] must be in (0, 0.5).", id="perfmetrics.E008")
+        )
+    release = merged["RELEASE"]
+    if not isinstance(release, str) or not release or len(release) > 64:
+        errors.append(
+            Error(
+                "PERFMETRICS['RELEASE'] must be a string of 1..64 characters.",
+                id="perfmetrics.E009",
             )
         )
     if not isinstance(merged["ENABLED"], bool):

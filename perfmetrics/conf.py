@@ -27,6 +27,14 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_WINDOW_RUNS": 100,
     # Retention: `prune_perfmetrics` keeps runs this many days (older ones become roll-ups).
     "RETENTION_DAYS": 30,
+    # The release runs are recorded under (``releases.detect_release`` in a project's settings).
+    "RELEASE": "unknown",
+    # Regressions (``regressions.py``): newest successful runs compared per release, and the
+    # significance level of the one-sided Mann-Whitney U test.
+    "REGRESSION_SAMPLE_RUNS": 1000,
+    "REGRESSION_ALPHA": 0.05,
+    # Failed runs keep the last frames of their traceback, at most this many bytes.
+    "TRACEBACK_BYTES": 8192,
 }
 
 
@@ -37,6 +45,10 @@ def get(name: str) -> Any:
 
 def is_enabled() -> bool:
     return bool(get("ENABLED"))
+
+
+def release() -> str:
+    return str(get("RELEASE"))
 
 
 def thresholds() -> Thresholds:

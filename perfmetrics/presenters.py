@@ -70,6 +70,7 @@ class WindowDict(TypedDict):
     minutes: int | None
     last_runs: int | None
     run_name: str | None
+    release: str | None
     since: str | None
     until: str
 
@@ -178,6 +179,7 @@ def present_report(report: MetricsReport) -> MetricsReportDict:
             "minutes": window.minutes,
             "last_runs": window.last_runs,
             "run_name": window.name,
+            "release": window.release,
             "since": _datetime(stats.since),
             "until": _DATETIME.to_representation(stats.until),
         },

@@ -43,6 +43,9 @@ def _window_sql(window: Window, *, now: datetime, previous: bool = False) -> tup
     if window.source is not None:
         conditions.append("source = %s")
         params.append(window.source)
+    if window.release is not None:
+        conditions.append("release = %s")
+        params.append(window.release)
     for key, values in (window.labels or {}).items():
         conditions.append("labels ->> %s = ANY(%s)")
         params += [key, list(values)]

@@ -38,6 +38,9 @@ class MetricsQuerySerializer(StrictQuerySerializer):
         help_text="Window: the newest N runs instead of a time span.",
     )
     run_name = serializers.CharField(required=False, max_length=64)
+    release = serializers.CharField(
+        required=False, max_length=64, help_text="Only runs recorded under this release."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -56,6 +59,7 @@ class RunQuerySerializer(StrictQuerySerializer):
     name = serializers.CharField(required=False, max_length=64)
     # DRF moves declared fields off the class, so this shadows nothing at run time.
     source = serializers.ChoiceField(required=False, choices=Source.choices)  # type: ignore[assignment]
+    release = serializers.CharField(required=False, max_length=64)
     success = serializers.BooleanField(required=False, allow_null=True, default=None)
     dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -119,6 +123,7 @@ class RunSerializer(serializers.ModelSerializer[Run]):
             "host",
             "pid",
             "overhead_ms",
+            "release",
         ]
 
 
@@ -127,3 +132,11 @@ class RunDetailSerializer(RunSerializer):
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "components"]
+
+
+class StaffRunDetailSerializer(RunDetailSerializer):
+    """A run as staff see it: with the failed run's traceback, which may name code paths
+    and data; never in the list (docs/design.md §5, "Failed runs")."""
+
+    class Meta(RunDetailSerializer.Meta):
+        fields = [*RunDetailSerializer.Meta.fields, "traceback"]

@@ -71,6 +71,10 @@ class RunResult:
     host: str
     pid: int
     overhead_ms: float
+    # The release the process ran (``PERFMETRICS["RELEASE"]``) and, for a failed run,
+    # the last frames of its traceback (bounded, ``PERFMETRICS["TRACEBACK_BYTES"]``).
+    release: str = "unknown"
+    traceback: str = ""
 
     @property
     def finished_at(self) -> datetime:
@@ -146,6 +150,7 @@ class Window:
     source: str | None = None
     labels: Mapping[str, tuple[str, ...]] | None = None
     since: datetime | None = None
+    release: str | None = None
 
 
 @dataclass(frozen=True)

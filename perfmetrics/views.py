@@ -20,6 +20,7 @@ from .serializers import (
     RunDetailSerializer,
     RunQuerySerializer,
     RunSerializer,
+    StaffRunDetailSerializer,
 )
 from .values import Window
 
@@ -58,6 +59,7 @@ class MetricsView(APIView):
             last_runs=query.validated_data.get("last_runs"),
             project_id=project_id,
             name=query.validated_data["run_name"],
+            release=query.validated_data.get("release"),
         )
         report = metrics_report(window)
         return Response(present_report(report))
@@ -110,7 +112,15 @@ class RunListView(ListAPIView[Run]):
         return Run.objects.filter(**{lookups.get(k, k): v for k, v in filters.items()})
 
 
-@extend_schema(responses={200: RunDetailSerializer, 404: NOT_FOUND}, tags=["performance"])
+@extend_schema(
+    responses={200: StaffRunDetailSerializer, 404: NOT_FOUND},
+    description="`traceback` (a failed run's last frames) is present for staff users only.",
+    tags=["performance"],
+)
 class RunDetailView(RetrieveAPIView[Run]):
     serializer_class = RunDetailSerializer
     queryset = Run.objects.prefetch_related("components")
+
+    def get_serializer_class(self) -> type[RunDetailSerializer]:
+        user = self.request.user
+        return StaffRunDetailSerializer if user.is_staff else RunDetailSerializer

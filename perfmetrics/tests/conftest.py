@@ -25,6 +25,8 @@ def make_run(
     source: str = "api",
     breached: bool = False,
     dry_run: bool = False,
+    release: str = "unknown",
+    traceback: str = "",
 ) -> Run:
     """A stored run with the given total duration and component durations."""
     run = Run.objects.create(
@@ -46,6 +48,8 @@ def make_run(
         host=host,
         pid=pid,
         overhead_ms=0.1,
+        release=release,
+        traceback=traceback,
     )
     Component.objects.bulk_create(
         Component(
