@@ -54,6 +54,23 @@ class MetricsQuerySerializer(StrictQuerySerializer):
         return attrs
 
 
+class RegressionQuerySerializer(StrictQuerySerializer):
+    run_name = serializers.CharField(required=False, max_length=64)
+    project_id = serializers.CharField(required=False, max_length=80)
+    minutes = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60 * 24 * 31,
+        help_text="The recent window compared with the one before it (default: WINDOW_MINUTES).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.setdefault("minutes", int(conf.get("WINDOW_MINUTES")))
+        attrs.setdefault("run_name", conf.get("DEFAULT_RUN_NAME"))
+        return attrs
+
+
 class RunQuerySerializer(StrictQuerySerializer):
     project_id = serializers.CharField(required=False, max_length=80)
     name = serializers.CharField(required=False, max_length=64)

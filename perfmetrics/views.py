@@ -12,11 +12,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import Run
-from .presenters import MetricsReportDict, present_report, schema_of
-from .reports import metrics_report
+from .presenters import (
+    MetricsReportDict,
+    RegressionReportDict,
+    present_regressions,
+    present_report,
+    schema_of,
+)
+from .reports import metrics_report, regression_report
 from .serializers import (
     MAX_PAGE_SIZE,
     MetricsQuerySerializer,
+    RegressionQuerySerializer,
     RunDetailSerializer,
     RunQuerySerializer,
     RunSerializer,
@@ -75,6 +82,31 @@ class ProjectMetricsView(MetricsView):
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:
         return super().get(request, project_id)
+
+
+class RegressionsView(APIView):
+    """Regressions per component, by a rank test on the stored samples (docs/design.md §5)."""
+
+    @extend_schema(
+        operation_id="performance_regressions",
+        summary="The latest release against the one before, and the recent window against "
+        "the previous one, per component.",
+        parameters=[RegressionQuerySerializer],
+        responses={
+            200: OpenApiResponse(schema_of(RegressionReportDict), description="The comparisons."),
+            400: BAD_QUERY,
+        },
+        tags=["performance"],
+    )
+    def get(self, request: Request) -> Response:
+        query = RegressionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = regression_report(
+            name=query.validated_data["run_name"],
+            project_id=query.validated_data.get("project_id"),
+            minutes=query.validated_data["minutes"],
+        )
+        return Response(present_regressions(report))
 
 
 class RunPagination(CursorPagination):
