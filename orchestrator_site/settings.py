@@ -117,6 +117,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a request's duration covers every middleware; removes itself when
+    # PERFMETRICS_HTTP_METRICS is off.
+    "perfmetrics.http_metrics.HttpMetricsMiddleware",
     "orchestrator_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -284,6 +287,7 @@ PERFMETRICS = {
     "RETENTION_DAYS": envint("PERFMETRICS_RETENTION_DAYS", "30"),
     # APP_RELEASE (the image tag in k8s/); a development checkout's `git describe` otherwise.
     "RELEASE": detect_release(env("APP_RELEASE"), checkout=BASE_DIR),
+    "HTTP_METRICS": envbool("PERFMETRICS_HTTP_METRICS", "true"),
     "REGRESSION_SAMPLE_RUNS": envint("PERFMETRICS_REGRESSION_SAMPLE_RUNS", "1000"),
     "REGRESSION_ALPHA": envfloat("PERFMETRICS_REGRESSION_ALPHA", "0.05"),
 }

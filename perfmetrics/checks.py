@@ -17,6 +17,7 @@ POSITIVE_INTEGERS = (
     "MIN_RUNS_FOR_TRENDS",
     "RESPONSE_WINDOW_RUNS",
     "REGRESSION_SAMPLE_RUNS",
+    "REGRESSION_GAUGE_SECONDS",
     "TRACEBACK_BYTES",
 )
 
@@ -77,6 +78,7 @@ def check_perfmetrics_settings(
                 id="perfmetrics.E009",
             )
         )
-    if not isinstance(merged["ENABLED"], bool):
-        errors.append(Error("PERFMETRICS['ENABLED'] must be a boolean.", id="perfmetrics.E007"))
+    for key in ("ENABLED", "HTTP_METRICS"):
+        if not isinstance(merged[key], bool):
+            errors.append(Error(f"PERFMETRICS['{key}'] must be a boolean.", id="perfmetrics.E007"))
     return errors

@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     # significance level of the one-sided Mann-Whitney U test.
     "REGRESSION_SAMPLE_RUNS": 1000,
     "REGRESSION_ALPHA": 0.05,
+    # The perfmetrics_regression gauge is recomputed at most this often (seconds, per process).
+    "REGRESSION_GAUGE_SECONDS": 60,
+    # Per-endpoint HTTP request metrics on /metrics (``http_metrics.HttpMetricsMiddleware``).
+    "HTTP_METRICS": False,
     # Failed runs keep the last frames of their traceback, at most this many bytes.
     "TRACEBACK_BYTES": 8192,
 }

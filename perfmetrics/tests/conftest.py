@@ -3,10 +3,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
+from perfmetrics import regression_gauge
 from perfmetrics.models import Component, Run
 from perfmetrics.units import MB
+
+
+@pytest.fixture(autouse=True)
+def _fresh_regression_gauge() -> None:
+    """The gauge caches its report per process; each test starts without one."""
+    regression_gauge.forget()
 
 
 def make_run(

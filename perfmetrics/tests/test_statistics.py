@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from perfmetrics.selectors import recent_summary, window_samples, window_statistics
 from perfmetrics.reports import metrics_report
+from perfmetrics.selectors import recent_summary, window_samples, window_statistics
 from perfmetrics.statistics import percentile
 from perfmetrics.tests.conftest import make_run
 from perfmetrics.values import Window
