@@ -1,4 +1,5 @@
-"""``perfmetrics_regression``: the regression verdicts of ``reports.regression_report`` as a
+"""Series computed when ``/metrics`` is scraped: ``perfmetrics_release_info`` and
+``perfmetrics_regression``, the regression verdicts of ``reports.regression_report`` as a
 gauge on ``/metrics``, so an alert rule can fire on them (docs/prometheus.md).
 
 Computed when scraped, at most once per ``REGRESSION_GAUGE_SECONDS`` per process (a scrape
@@ -74,7 +75,23 @@ class RegressionCollector(Collector):
         yield gauge
 
 
-def regression_registry() -> CollectorRegistry:
+class ReleaseCollector(Collector):
+    """``perfmetrics_release_info{release}`` 1: the release this process records runs under,
+    for dashboards' release annotations."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        info = GaugeMetricFamily(
+            "perfmetrics_release_info",
+            "The release this process runs (PERFMETRICS['RELEASE']); always 1.",
+            labels=["release"],
+        )
+        info.add_metric([conf.release()], 1.0)
+        yield info
+
+
+def computed_registry() -> CollectorRegistry:
+    """The series computed when scraped rather than counted: the release, the regressions."""
     registry = CollectorRegistry(auto_describe=False)
+    registry.register(ReleaseCollector())
     registry.register(RegressionCollector())
     return registry
