@@ -120,6 +120,8 @@ MIDDLEWARE = [
     # First, so a request's duration covers every middleware; removes itself when
     # PERFMETRICS_HTTP_METRICS is off.
     "perfmetrics.http_metrics.HttpMetricsMiddleware",
+    # Keeps an incoming W3C traceparent for the run's trace; removes itself without tracing.
+    "perfmetrics.trace_context.TraceContextMiddleware",
     "orchestrator_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -288,6 +290,8 @@ PERFMETRICS = {
     # APP_RELEASE (the image tag in k8s/); a development checkout's `git describe` otherwise.
     "RELEASE": detect_release(env("APP_RELEASE"), checkout=BASE_DIR),
     "HTTP_METRICS": envbool("PERFMETRICS_HTTP_METRICS", "true"),
+    # OpenTelemetry traces of runs when an OTLP endpoint is configured.
+    "TRACING": bool(env("OTEL_EXPORTER_OTLP_ENDPOINT").strip()),
     "REGRESSION_SAMPLE_RUNS": envint("PERFMETRICS_REGRESSION_SAMPLE_RUNS", "1000"),
     "REGRESSION_ALPHA": envfloat("PERFMETRICS_REGRESSION_ALPHA", "0.05"),
 }

@@ -78,7 +78,7 @@ def check_perfmetrics_settings(
                 id="perfmetrics.E009",
             )
         )
-    for key in ("ENABLED", "HTTP_METRICS"):
+    for key in ("ENABLED", "HTTP_METRICS", "TRACING"):
         if not isinstance(merged[key], bool):
             errors.append(Error(f"PERFMETRICS['{key}'] must be a boolean.", id="perfmetrics.E007"))
     return errors

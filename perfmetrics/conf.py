@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "REGRESSION_GAUGE_SECONDS": 60,
     # Per-endpoint HTTP request metrics on /metrics (``http_metrics.HttpMetricsMiddleware``).
     "HTTP_METRICS": False,
+    # Each recorded run sent as an OpenTelemetry trace (``tracing.py``; the OTLP exporter
+    # reads OTEL_EXPORTER_OTLP_ENDPOINT). Off: OpenTelemetry is never imported.
+    "TRACING": False,
     # Failed runs keep the last frames of their traceback, at most this many bytes.
     "TRACEBACK_BYTES": 8192,
 }

@@ -94,7 +94,27 @@ def record_run(
     transaction.on_commit(
         partial(prometheus.observe_run, result, breached=breached), using=using, robust=True
     )
+    if conf.get("TRACING"):
+        _trace_on_commit(result, run_id=run_id, breached=breached, using=using)
     return run_id
+
+
+def _trace_on_commit(result: RunResult, *, run_id: int, breached: bool, using: str) -> None:
+    """Send the run as a trace once it commits (docs/design.md §5, "Traces")."""
+    # Imported only with tracing on: a process without it never loads OpenTelemetry.
+    from . import trace_context, tracing
+
+    transaction.on_commit(
+        partial(
+            tracing.export_run,
+            result,
+            run_id=run_id,
+            breached=breached,
+            incoming=trace_context.incoming(),
+        ),
+        using=using,
+        robust=True,
+    )
 
 
 @contextmanager
