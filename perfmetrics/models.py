@@ -38,9 +38,11 @@ class Run(models.Model):
     overhead_ms = models.FloatField(help_text="Time the instrumentation itself cost")
     # The release the process ran (docs/design.md §5, "Releases"); runs recorded before
     # releases were are "unknown".
-    release = models.CharField(max_length=64, default="unknown")
+    # A database default too: rows written by raw SQL (or code older than this column)
+    # get one, and the migration fills existing rows with it.
+    release = models.CharField(max_length=64, default="unknown", db_default="unknown")
     # A failed run's last traceback frames, at most PERFMETRICS["TRACEBACK_BYTES"]; staff only.
-    traceback = models.TextField(blank=True)
+    traceback = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
