@@ -41,7 +41,7 @@ def regression_report(
     """Per component: the latest release against the one before it, and the last
     ``minutes`` against the ``minutes`` before (docs/design.md §5, "Regressions").
 
-    At most five queries: the two releases, then each side's samples (the newest
+    At most six queries: two for the two releases, then each side's samples (the newest
     ``REGRESSION_SAMPLE_RUNS`` successful runs of each).
     """
     from .analysis import regression_sentence

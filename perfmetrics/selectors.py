@@ -280,31 +280,37 @@ def latest_releases(*, name: str | None, project_id: str | None) -> tuple[str, s
     """The newest run's release and the release before it: that of the newest run started
     before the newest release's first run. None until two releases have runs.
 
-    Index probes of ``run_recent`` and ``run_release_recent``, whatever the history holds.
+    Two statements of index probes (``run_recent``, then ``run_release_recent``), whatever
+    the history holds: the second names the release as a value, so the planner can see
+    how few runs it has and start from that release's first run.
     """
     conditions, params = _run_filter(name=name, project_id=project_id)
     where = " AND ".join(["true", *conditions])
-    # Three correlated lookups, each a short index scan; the ORM would need three queries.
-    sql = f"""
-        WITH latest AS (
-            SELECT release FROM {RUN_TABLE} WHERE {where} ORDER BY started_at DESC LIMIT 1
-        ), first_run AS (
-            SELECT min(started_at) AS started_at FROM {RUN_TABLE}
-            WHERE {where} AND release = (SELECT release FROM latest)
-        )
-        SELECT (SELECT release FROM latest), (
-            SELECT release FROM {RUN_TABLE}
-            WHERE {where} AND started_at < (SELECT started_at FROM first_run)
-              AND release <> (SELECT release FROM latest)
-            ORDER BY started_at DESC LIMIT 1
-        )
-    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, *params])
-        row = cursor.fetchone()
-    if row is None or row[0] is None or row[1] is None:
+        cursor.execute(
+            f"SELECT release FROM {RUN_TABLE} WHERE {where} ORDER BY started_at DESC LIMIT 1",
+            params,
+        )
+        latest = cursor.fetchone()
+        if latest is None:
+            return None
+        # A scalar subquery per step keeps each an index probe; the ORM would need two more
+        # round trips.
+        cursor.execute(
+            f"""
+            SELECT release FROM {RUN_TABLE}
+            WHERE {where} AND release <> %s AND started_at < (
+                SELECT started_at FROM {RUN_TABLE} WHERE {where} AND release = %s
+                ORDER BY release, started_at LIMIT 1
+            )
+            ORDER BY started_at DESC LIMIT 1
+            """,
+            [*params, latest[0], *params, latest[0]],
+        )
+        previous = cursor.fetchone()
+    if previous is None:
         return None
-    return str(row[0]), str(row[1])
+    return str(latest[0]), str(previous[0])
 
 
 def window_samples(
