@@ -76,3 +76,11 @@ def test_the_interval_surrounds_the_median_ratio():
     assert result.ratio_low < result.ratio < result.ratio_high
     assert result.ratio_low < 1.3 < result.ratio_high
     assert result.baseline_runs == result.candidate_runs == RUNS
+
+
+def test_identical_constant_samples_compare_cleanly():
+    result = compare_samples("c", [5.0] * 20, [5.0] * 20, threshold_percent=20.0, alpha=0.05)
+
+    assert (result.ratio, result.ratio_low, result.ratio_high) == (1.0, 1.0, 1.0)
+    assert result.p_value == 1.0
+    assert not result.regression
