@@ -117,12 +117,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so a request's duration covers every middleware; removes itself when
-    # PERFMETRICS_HTTP_METRICS is off.
+    "orchestrator_site.request_id.RequestIdMiddleware",
+    # Right after the request id, so a request's duration covers every other middleware;
+    # removes itself when PERFMETRICS_HTTP_METRICS is off.
     "perfmetrics.http_metrics.HttpMetricsMiddleware",
     # Keeps an incoming W3C traceparent for the run's trace; removes itself without tracing.
     "perfmetrics.trace_context.TraceContextMiddleware",
-    "orchestrator_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that may read the body: oversized requests are refused unread.

@@ -36,7 +36,7 @@ def route_of(request: HttpRequest) -> str:
 
 
 class HttpMetricsMiddleware:
-    """Put it first in ``MIDDLEWARE`` so the duration covers every other middleware."""
+    """Put it near the top of ``MIDDLEWARE``: the duration covers the middlewares after it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         if not conf.get("HTTP_METRICS"):
