@@ -10,7 +10,8 @@ written them (ids and start times increasing):
   regression check compares with), from 106 to 61 minutes ago;
 * all others spread over the 90 days before that, ending 3 hours ago (50 projects).
 
-About 2% of the runs failed and 1% breached a threshold (the slowest).
+About 2% of the runs failed and 1% breached a threshold (the slowest). The history ran
+release 1.4.0, the two windows 1.5.0 (the regression endpoint compares the two).
 
 Every value is a pseudo-random function of the run's position inside its block, so the
 two windows hold exactly the same runs in every database, whatever ``total`` is: the
@@ -50,7 +51,7 @@ RUNS = """
 INSERT INTO perfmetrics_run (
     id, name, project_id, source, labels, dry_run, started_at, duration_ms, success,
     breached, error, cpu_user_ms, cpu_system_ms, rss_before_bytes, rss_after_bytes,
-    db_queries, db_time_ms, host, pid, overhead_ms
+    db_queries, db_time_ms, host, pid, overhead_ms, release
 )
 SELECT
     id, 'total_orchestration', project_id,
@@ -63,10 +64,11 @@ SELECT
     rss, rss + CASE WHEN pg_temp.u(key, 4) < 0.9 THEN 0 ELSE 4096 * mod(key, 64) END,
     18 + mod(key, 13), duration_ms * (0.2 + 0.3 * pg_temp.u(key, 5)),
     'project-orchestrator-6d5f8b7c9d-' || (ARRAY['x2k4q', 'm7rtz', 'b9wnc'])[1 + mod(key, 3)],
-    7 + mod(key, 4), 0.12 + 0.2 * pg_temp.u(key, 6)
+    7 + mod(key, 4), 0.12 + 0.2 * pg_temp.u(key, 6),
+    CASE WHEN block = 0 THEN '1.4.0' ELSE '1.5.0' END
 FROM (
     SELECT
-        id, key, started_at,
+        id, block, key, started_at,
         'TEST-' || lpad((1 + mod(key, CASE WHEN block = 0 THEN %(history_projects)s
                                         ELSE %(window_projects)s END))::text, 3, '0')
             AS project_id,

@@ -4,12 +4,15 @@
                                     #     [--only overhead|metrics|size] [--reseed]
 
 overhead
-    The orchestrate endpoint (dry run of TEST-001, pattern recognition on) served by three
+    The orchestrate endpoint (dry run of TEST-001, pattern recognition on) served by five
     gunicorn servers (one worker each) on one seeded database: perfmetrics off
-    (``PERFMETRICS_ENABLED=false``), perfmetrics on (the default), and perfmetrics off with
-    django-silk's middleware on instead (``bench.settings_silk``). After a warm-up the
-    requests go round-robin across the three, the order rotating every round. Prints the
-    medians, p95s and the ratio (ours - off) / (silk - off) (target <= 0.10), the
+    (``PERFMETRICS_ENABLED=false``); perfmetrics on with everything optional off; on with
+    the Prometheus HTTP metrics (``PERFMETRICS_HTTP_METRICS``); on with OpenTelemetry traces
+    exported to a local OTLP/HTTP receiver (``OTEL_EXPORTER_OTLP_ENDPOINT``); and
+    perfmetrics off with django-silk's middleware on instead (``bench.settings_silk``).
+    After a warm-up the requests go round-robin across the five, the order rotating every
+    round. Prints the medians, p95s and the ratio (ours - off) / (silk - off) of each of
+    ours (target <= 0.10 with everything optional off), the
     instrumentation's own accounting (``Run.overhead_ms``) and the SQL statements that
     recording adds to one request.
 metrics
@@ -19,8 +22,11 @@ metrics
     the two servers. Prints the medians and their ratio (target <= 1.5), and checks that
     both databases answer the same statistics.
 size
-    Bytes per stored run at 1,000,000 runs: run and component tables with their indexes
-    and TOAST, divided by the runs, and the split (target <= 2 KB).
+    Bytes per stored run at 1,000,000 runs (with the release column): run and component
+    tables with their indexes and TOAST, divided by the runs, and the split (target <= 2 KB).
+
+The metrics section also times the regression endpoint on both databases (release 1.5.0
+against 1.4.0, and the last hour against the hour before).
 
 Databases are created next to the one DATABASE_URL names and reused while the parameters
 and the generating code are unchanged (``--reseed`` rebuilds them). Medians and p95s are

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
+from typing import Any
 
 import psycopg
 
@@ -25,6 +26,7 @@ from bench.common import (
 
 PROJECT = "TEST-001"
 METRICS_PATH = "/orchestrate/intelligence/performance/metrics"
+REGRESSIONS_PATH = "/orchestrate/intelligence/performance/regressions"
 WINDOW_RUNS = 1000
 RUN_DATABASES = {"10k": 10_000, "1m": 1_000_000}
 TARGET_METRICS_RATIO = 1.5
@@ -96,6 +98,36 @@ def report_metrics(samples: dict[tuple[str, str], list[Sample]]) -> dict[str, fl
     return ratios
 
 
+def measure_regressions(
+    servers: list[Server], *, requests: int, warmup: int
+) -> dict[tuple[str, str], list[Sample]]:
+    call: Call = ("GET", REGRESSIONS_PATH, None)
+    warm_up(servers, [call], rounds=warmup)
+    return measure_rounds(servers, {"regressions": call}, rounds=requests)
+
+
+def report_regressions(samples: dict[tuple[str, str], list[Sample]]) -> None:
+    """The regression endpoint: release 1.5.0 against 1.4.0 and the last hour against the
+    hour before, on the newest 1000 successful runs of each side."""
+    print(f"\nregression endpoint, GET {REGRESSIONS_PATH} (releases and windows)")
+    print(HEADER)
+    for label in RUN_DATABASES:
+        values = [s.milliseconds for s in samples["regressions", label]]
+        body: dict[str, Any] = dict(samples["regressions", label][-1].body)
+        comparisons = body.get("comparisons", [])
+        kinds = [
+            f"{c['kind']} {c['baseline']}->{c['candidate']}: {len(c['components'])} components"
+            for c in comparisons
+            if isinstance(c, dict)
+        ]
+        print(row_of(f"regressions {label}", values))
+        print(f"    {'; '.join(kinds)}; regressions found: {len(body.get('regressions', []))}")
+    small, large = (
+        percentile([s.milliseconds for s in samples["regressions", k]], 0.5) for k in RUN_DATABASES
+    )
+    print(f"  ratio 1m/10k of the medians {large / small:.3f}")
+
+
 EXPLAIN_CODE = """
 from django.db import connection
 from perfmetrics import conf
@@ -134,7 +166,11 @@ def run_metrics(base_url: str, arguments: argparse.Namespace) -> None:
     with ExitStack() as stack:
         servers = [stack.enter_context(serving(label, url)) for label, url in urls.items()]
         samples = measure_metrics(servers, requests=arguments.requests, warmup=arguments.warmup)
+        regressions = measure_regressions(
+            servers, requests=arguments.requests, warmup=arguments.warmup
+        )
     ratios = report_metrics(samples)
+    report_regressions(regressions)
     if arguments.explain or max(ratios.values()) > TARGET_METRICS_RATIO:
         for project_id in (PROJECT, None):
             explain_window_statistics(urls["1m"], project_id)

@@ -15,6 +15,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from orchestration.metric_names import PATTERN_ANALYSIS, RUN_NAME
+from perfmetrics.releases import detect_release
 
 from .logs import logging_config
 
@@ -117,6 +118,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "orchestrator_site.request_id.RequestIdMiddleware",
+    # Right after the request id, so a request's duration covers every other middleware;
+    # removes itself when PERFMETRICS_HTTP_METRICS is off.
+    "perfmetrics.http_metrics.HttpMetricsMiddleware",
+    # Keeps an incoming W3C traceparent for the run's trace; removes itself without tracing.
+    "perfmetrics.trace_context.TraceContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that may read the body: oversized requests are refused unread.
@@ -282,6 +288,13 @@ PERFMETRICS = {
     "REGRESSION_PERCENT": envfloat("PERFMETRICS_REGRESSION_PERCENT", "20"),
     "DEFAULT_RUN_NAME": RUN_NAME,
     "RETENTION_DAYS": envint("PERFMETRICS_RETENTION_DAYS", "30"),
+    # APP_RELEASE (the image tag in k8s/); a development checkout's `git describe` otherwise.
+    "RELEASE": detect_release(env("APP_RELEASE"), checkout=BASE_DIR),
+    "HTTP_METRICS": envbool("PERFMETRICS_HTTP_METRICS", "true"),
+    # OpenTelemetry traces of runs when an OTLP endpoint is configured.
+    "TRACING": bool(env("OTEL_EXPORTER_OTLP_ENDPOINT").strip()),
+    "REGRESSION_SAMPLE_RUNS": envint("PERFMETRICS_REGRESSION_SAMPLE_RUNS", "1000"),
+    "REGRESSION_ALPHA": envfloat("PERFMETRICS_REGRESSION_ALPHA", "0.05"),
 }
 
 # JSON lines with the request id in production, plain text while debugging.

@@ -51,6 +51,26 @@ class RecentProjectFilter(TextInputFilter):
         return list(rows[: self.most])
 
 
+class RecentReleaseFilter(RecentProjectFilter):
+    """A release typed in, or one of the releases of the newest runs (run_release_recent
+    serves the filter itself)."""
+
+    title = "release"
+    parameter_name = "release"
+    field = "release"
+
+    def suggestions(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[str]:
+        newest = Run.objects.order_by("-started_at", "-id").values("pk")[: self.recent_runs]
+        rows = (
+            Run.objects.filter(pk__in=newest)
+            .values("release")
+            .annotate(last=Max("started_at"))
+            .order_by("-last")
+            .values_list("release", flat=True)
+        )
+        return list(rows[: self.most])
+
+
 def _ms(value: float) -> str:
     return f"{value:,.1f} ms"
 
@@ -66,6 +86,7 @@ class RunAdmin(admin.ModelAdmin[Run]):
         "started",
         "project_id",
         "source",
+        "release",
         "duration",
         "outcome",
         "queries",
@@ -77,6 +98,7 @@ class RunAdmin(admin.ModelAdmin[Run]):
     # run_source_recent, dates (and the unfiltered list) by run_recent.
     list_filter = (
         RecentProjectFilter,
+        RecentReleaseFilter,
         "source",
         "success",
         "breached",
@@ -102,10 +124,11 @@ class RunAdmin(admin.ModelAdmin[Run]):
             None,
             {
                 "fields": (
-                    ("name", "project_id", "source"),
+                    ("name", "project_id", "source", "release"),
                     ("started", "finished", "duration"),
                     "outcome",
                     "error",
+                    "traceback_text",
                     "labels_json",
                 )
             },
@@ -117,11 +140,13 @@ class RunAdmin(admin.ModelAdmin[Run]):
         "name",
         "project_id",
         "source",
+        "release",
         "started",
         "finished",
         "duration",
         "outcome",
         "error",
+        "traceback_text",
         "labels_json",
         "components_table",
         "resource_usage",
@@ -217,6 +242,13 @@ class RunAdmin(admin.ModelAdmin[Run]):
         return f"{to_mb(obj.rss_delta_bytes):+,.1f} MB"
 
     @admin.display(description="labels")
+    @admin.display(description="Traceback")
+    def traceback_text(self, obj: Run) -> SafeString | str:
+        """The failed run's last frames (the admin is staff-only, as the traceback must be)."""
+        if not obj.traceback:
+            return "-"
+        return format_html('<pre class="run-traceback">{}</pre>', obj.traceback)
+
     def labels_json(self, obj: Run) -> SafeString:
         return format_html("<pre>{}</pre>", json.dumps(obj.labels, indent=2, sort_keys=True))
 

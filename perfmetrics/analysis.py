@@ -8,10 +8,11 @@ recommendation fires, so they can never disagree at a boundary (docs/design.md Â
 from __future__ import annotations
 
 from .values import (
-    DurationStats,
+    Comparison,
     MemoryTrend,
     RunResult,
     RunVerdict,
+    SampleComparison,
     ThresholdCheck,
     Thresholds,
     WindowStatistics,
@@ -101,19 +102,21 @@ def recommend(
     stats: WindowStatistics,
     checks: tuple[ThresholdCheck, ...],
     *,
-    regression_percent: float,
-    min_runs: int,
+    regressions: Comparison | None,
     run_name: str | None,
 ) -> tuple[str, ...]:
-    """Plain sentences: breaches, where the time goes, regressions, memory growth."""
+    """Plain sentences: breaches, where the time goes, regressions (components the
+    statistical test of ``regressions`` flagged against the previous window), memory
+    growth."""
     if stats.total.count == 0:
         return ("No runs recorded in the window; nothing to assess.",)
     sentences = [_breach_sentence(check) for check in checks if not check.met]
-    regression = _regression_sentence(
-        stats.total, stats.previous_total, regression_percent, min_runs
-    )
-    if regression:
-        sentences.append(regression)
+    if regressions is not None:
+        sentences += [
+            regression_sentence(regressions, sample)
+            for sample in regressions.components
+            if sample.regression
+        ]
     sentences += [_memory_sentence(t) for t in stats.memory_trends if _is_steady_growth(t)]
     if sentences:
         slowest = _slowest_component_sentence(stats, run_name)
@@ -136,19 +139,20 @@ def _breach_sentence(check: ThresholdCheck) -> str:
     )
 
 
-def _regression_sentence(
-    recent: DurationStats, previous: DurationStats | None, percent: float, min_runs: int
-) -> str | None:
-    if previous is None or recent.successful < min_runs or previous.successful < min_runs:
-        return None
-    if recent.p50_ms is None or not previous.p50_ms:
-        return None
-    change = (recent.p50_ms - previous.p50_ms) / previous.p50_ms * 100
-    if change <= percent:
-        return None
+def regression_sentence(comparison: Comparison, sample: SampleComparison) -> str:
+    """The recommendation: component, both sides, both medians, ratio with its interval and
+    p-value, and the sample sizes."""
+    sides = (
+        f"release {comparison.candidate} against release {comparison.baseline}"
+        if comparison.kind == "release"
+        else f"the window {comparison.candidate} against the window {comparison.baseline}"
+    )
     return (
-        f"Median total duration regressed by {change:.0f}% against the previous window "
-        f"({previous.p50_ms:.0f} ms to {recent.p50_ms:.0f} ms)."
+        f"{sample.component} regressed in {sides}: median {sample.baseline_median_ms:.1f} ms "
+        f"to {sample.candidate_median_ms:.1f} ms, ratio {sample.ratio:.2f} "
+        f"({sample.confidence:.0%} interval {sample.ratio_low:.2f} to {sample.ratio_high:.2f}, "
+        f"Mann-Whitney one-sided p = {sample.p_value:.2g}), {sample.baseline_runs} against "
+        f"{sample.candidate_runs} runs."
     )
 
 

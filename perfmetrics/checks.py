@@ -12,7 +12,14 @@ from django.core.checks import CheckMessage, Error, register
 from .conf import DEFAULTS
 
 POSITIVE_NUMBERS = ("TOTAL_MS", "MEMORY_INCREASE_MB", "REGRESSION_PERCENT")
-POSITIVE_INTEGERS = ("WINDOW_MINUTES", "MIN_RUNS_FOR_TRENDS", "RESPONSE_WINDOW_RUNS")
+POSITIVE_INTEGERS = (
+    "WINDOW_MINUTES",
+    "MIN_RUNS_FOR_TRENDS",
+    "RESPONSE_WINDOW_RUNS",
+    "REGRESSION_SAMPLE_RUNS",
+    "REGRESSION_GAUGE_SECONDS",
+    "TRACEBACK_BYTES",
+)
 
 
 def _is_number(value: Any) -> bool:
@@ -58,6 +65,20 @@ def check_perfmetrics_settings(
                 id="perfmetrics.E006",
             )
         )
-    if not isinstance(merged["ENABLED"], bool):
-        errors.append(Error("PERFMETRICS['ENABLED'] must be a boolean.", id="perfmetrics.E007"))
+    alpha = merged["REGRESSION_ALPHA"]
+    if not _is_number(alpha) or not 0 < alpha < 0.5:
+        errors.append(
+            Error("PERFMETRICS['REGRESSION_ALPHA'] must be in (0, 0.5).", id="perfmetrics.E008")
+        )
+    release = merged["RELEASE"]
+    if not isinstance(release, str) or not release or len(release) > 64:
+        errors.append(
+            Error(
+                "PERFMETRICS['RELEASE'] must be a string of 1..64 characters.",
+                id="perfmetrics.E009",
+            )
+        )
+    for key in ("ENABLED", "HTTP_METRICS", "TRACING"):
+        if not isinstance(merged[key], bool):
+            errors.append(Error(f"PERFMETRICS['{key}'] must be a boolean.", id="perfmetrics.E007"))
     return errors

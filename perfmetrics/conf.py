@@ -27,6 +27,21 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_WINDOW_RUNS": 100,
     # Retention: `prune_perfmetrics` keeps runs this many days (older ones become roll-ups).
     "RETENTION_DAYS": 30,
+    # The release runs are recorded under (``releases.detect_release`` in a project's settings).
+    "RELEASE": "unknown",
+    # Regressions (``regressions.py``): newest successful runs compared per release, and the
+    # significance level of the one-sided Mann-Whitney U test.
+    "REGRESSION_SAMPLE_RUNS": 1000,
+    "REGRESSION_ALPHA": 0.05,
+    # The perfmetrics_regression gauge is recomputed at most this often (seconds, per process).
+    "REGRESSION_GAUGE_SECONDS": 60,
+    # Per-endpoint HTTP request metrics on /metrics (``http_metrics.HttpMetricsMiddleware``).
+    "HTTP_METRICS": False,
+    # Each recorded run sent as an OpenTelemetry trace (``tracing.py``; the OTLP exporter
+    # reads OTEL_EXPORTER_OTLP_ENDPOINT). Off: OpenTelemetry is never imported.
+    "TRACING": False,
+    # Failed runs keep the last frames of their traceback, at most this many bytes.
+    "TRACEBACK_BYTES": 8192,
 }
 
 
@@ -37,6 +52,10 @@ def get(name: str) -> Any:
 
 def is_enabled() -> bool:
     return bool(get("ENABLED"))
+
+
+def release() -> str:
+    return str(get("RELEASE"))
 
 
 def thresholds() -> Thresholds:

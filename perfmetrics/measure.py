@@ -13,6 +13,7 @@ import os
 import resource
 import socket
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ContextDecorator, contextmanager
 from contextvars import ContextVar
@@ -38,6 +39,26 @@ def describe_error(exc: BaseException | None) -> str:
     if exc is None:
         return ""
     return f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000]
+
+
+def bounded_traceback(exc: BaseException | None, *, max_bytes: int) -> str:
+    """The last frames of ``exc``'s traceback and its message, at most ``max_bytes`` of
+    UTF-8: whole frames are dropped from the oldest end first, so what is kept is where
+    the error happened. NUL bytes are dropped as in :func:`describe_error`."""
+    if exc is None:
+        return ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    tail = "".join(traceback.format_exception_only(type(exc), exc)).replace("\x00", "")
+    kept: list[str] = []
+    size = len(tail.encode())
+    for line in reversed(traceback.format_list(frames)):
+        line = line.replace("\x00", "")
+        if size + len(line.encode()) > max_bytes:
+            break
+        kept.append(line)
+        size += len(line.encode())
+    text = "".join(reversed(kept)) + tail
+    return text.encode()[-max_bytes:].decode(errors="ignore")
 
 
 @dataclass
@@ -73,6 +94,9 @@ class Measurement:
     dry_run: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
     using: str = "default"
+    release: str = "unknown"
+    # 0: keep no traceback of a failure.
+    traceback_bytes: int = 0
     result: RunResult | None = field(default=None, init=False)
     # Primary key of the stored run, once recorded.
     record_id: int | None = field(default=None, init=False)
@@ -129,6 +153,12 @@ class Measurement:
             host=_HOST,
             pid=os.getpid(),
             overhead_ms=self._overhead * 1000,
+            release=self.release,
+            traceback=(
+                bounded_traceback(exc, max_bytes=self.traceback_bytes)
+                if self.traceback_bytes
+                else ""
+            ),
         )
 
     @contextmanager

@@ -38,6 +38,13 @@ class Run(models.Model):
     host = models.CharField(max_length=64)
     pid = models.PositiveIntegerField()
     overhead_ms = models.FloatField(help_text="Time the instrumentation itself cost")
+    # The release the process ran (docs/design.md §5, "Releases"); runs recorded before
+    # releases were are "unknown".
+    # A database default too: rows written by raw SQL (or code older than this column)
+    # get one, and the migration fills existing rows with it.
+    release = models.CharField(max_length=64, default="unknown", db_default="unknown")
+    # A failed run's last traceback frames, at most PERFMETRICS["TRACEBACK_BYTES"]; staff only.
+    traceback = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -60,6 +67,8 @@ class Run(models.Model):
             models.Index(
                 fields=["-started_at"], name="run_dry_run_recent", condition=Q(dry_run=True)
             ),
+            # The release filter, and a release's first and newest runs (regressions).
+            models.Index(fields=["release", "-started_at"], name="run_release_recent"),
         ]
 
     def __str__(self) -> str:

@@ -15,11 +15,14 @@ from drf_spectacular.plumbing import resolve_type_hint
 from rest_framework.fields import DateTimeField
 
 from .values import (
+    Comparison,
     ComponentResult,
     DurationStats,
     MetricsReport,
+    RegressionReport,
     ResourceStats,
     ResourceUsage,
+    SampleComparison,
     Spread,
     ThresholdCheck,
 )
@@ -70,6 +73,7 @@ class WindowDict(TypedDict):
     minutes: int | None
     last_runs: int | None
     run_name: str | None
+    release: str | None
     since: str | None
     until: str
 
@@ -118,6 +122,53 @@ class RunResourceUsageDict(TypedDict):
     cpu_system_ms: float
     db_queries: int
     db_time_ms: float
+
+
+class SampleComparisonDict(TypedDict):
+    """One component, baseline against candidate: medians of successful durations, their
+    ratio with its interval, the one-sided Mann-Whitney p-value and the verdict."""
+
+    component: str
+    baseline_runs: int
+    candidate_runs: int
+    baseline_median_ms: float
+    candidate_median_ms: float
+    ratio: float
+    ratio_low: float
+    ratio_high: float
+    confidence: float
+    p_value: float
+    significant: bool
+    regression: bool
+
+
+class ComparisonDict(TypedDict):
+    kind: str
+    baseline: str
+    candidate: str
+    components: list[SampleComparisonDict]
+
+
+class RegressionDict(SampleComparisonDict):
+    """A regression found: the comparison it comes from and its recommendation sentence."""
+
+    kind: str
+    baseline: str
+    candidate: str
+    recommendation: str
+
+
+class RegressionReportDict(TypedDict):
+    """Every comparison made (the latest release against the one before; the recent window
+    against the previous one) and a sentence for each regression found."""
+
+    run_name: str | None
+    project_id: str | None
+    threshold_percent: float
+    alpha: float
+    comparisons: list[ComparisonDict]
+    regressions: list[RegressionDict]
+    recommendations: list[str]
 
 
 def schema_of(shape: type) -> dict[str, Any]:
@@ -178,6 +229,7 @@ def present_report(report: MetricsReport) -> MetricsReportDict:
             "minutes": window.minutes,
             "last_runs": window.last_runs,
             "run_name": window.name,
+            "release": window.release,
             "since": _datetime(stats.since),
             "until": _DATETIME.to_representation(stats.until),
         },
@@ -218,3 +270,54 @@ def _present_check(check: ThresholdCheck) -> ThresholdCheckDict:
 
 def _datetime(value: datetime | None) -> str | None:
     return None if value is None else _DATETIME.to_representation(value)
+
+
+def present_regressions(report: RegressionReport) -> RegressionReportDict:
+    from .analysis import regression_sentence
+
+    return {
+        "run_name": report.run_name,
+        "project_id": report.project_id,
+        "threshold_percent": report.threshold_percent,
+        "alpha": report.alpha,
+        "comparisons": [_present_comparison(c) for c in report.comparisons],
+        "regressions": [
+            {
+                **_present_sample(sample),
+                "kind": comparison.kind,
+                "baseline": comparison.baseline,
+                "candidate": comparison.candidate,
+                "recommendation": regression_sentence(comparison, sample),
+            }
+            for comparison in report.comparisons
+            for sample in comparison.components
+            if sample.regression
+        ],
+        "recommendations": list(report.recommendations),
+    }
+
+
+def _present_comparison(comparison: Comparison) -> ComparisonDict:
+    return {
+        "kind": comparison.kind,
+        "baseline": comparison.baseline,
+        "candidate": comparison.candidate,
+        "components": [_present_sample(s) for s in comparison.components],
+    }
+
+
+def _present_sample(sample: SampleComparison) -> SampleComparisonDict:
+    return {
+        "component": sample.component,
+        "baseline_runs": sample.baseline_runs,
+        "candidate_runs": sample.candidate_runs,
+        "baseline_median_ms": sample.baseline_median_ms,
+        "candidate_median_ms": sample.candidate_median_ms,
+        "ratio": sample.ratio,
+        "ratio_low": sample.ratio_low,
+        "ratio_high": sample.ratio_high,
+        "confidence": sample.confidence,
+        "p_value": sample.p_value,
+        "significant": sample.significant,
+        "regression": sample.regression,
+    }

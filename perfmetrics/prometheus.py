@@ -57,6 +57,20 @@ BREACHES = Counter(
     ["name"],
 )
 
+# HTTP requests (perfmetrics.http_metrics): label values are the URL pattern, the method and
+# the status code, so the number of series is bounded by the URLconf.
+HTTP_DURATION = Histogram(
+    "perfmetrics_http_request_duration_seconds",
+    "Wall time of HTTP requests, by URL pattern, method and status.",
+    ["route", "method", "status"],
+    buckets=DURATION_BUCKETS,
+)
+HTTP_REQUESTS = Counter(
+    "perfmetrics_http_requests",
+    "HTTP requests by URL pattern, method and status.",
+    ["route", "method", "status"],
+)
+
 
 def outcome(success: bool) -> str:
     return "success" if success else "failure"

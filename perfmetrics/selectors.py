@@ -43,6 +43,9 @@ def _window_sql(window: Window, *, now: datetime, previous: bool = False) -> tup
     if window.source is not None:
         conditions.append("source = %s")
         params.append(window.source)
+    if window.release is not None:
+        conditions.append("release = %s")
+        params.append(window.release)
     for key, values in (window.labels or {}).items():
         conditions.append("labels ->> %s = ANY(%s)")
         params += [key, list(values)]
@@ -136,17 +139,6 @@ def component_statistics(window: Window, *, now: datetime) -> dict[str, Duration
         return {row[0]: _duration_stats(row[1:]) for row in cursor.fetchall()}
 
 
-def previous_run_statistics(window: Window, *, now: datetime) -> DurationStats:
-    """Run statistics of the window just before ``window`` (same length)."""
-    runs_sql, params = _window_sql(window, now=now, previous=True)
-    sql = f"WITH w AS ({runs_sql}) SELECT {_DURATION_COLUMNS.format(t='w')} FROM w"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    assert row is not None
-    return _duration_stats(row)
-
-
 def memory_trends(window: Window, *, now: datetime, min_runs: int) -> tuple[MemoryTrend, ...]:
     """Per worker process: how much RSS grew across the window and how steadily."""
     runs_sql, params = _window_sql(window, now=now)
@@ -199,7 +191,8 @@ def recent_summary(
 def window_statistics(
     window: Window, *, now: datetime | None = None, min_runs_for_trends: int = 10
 ) -> WindowStatistics:
-    """Everything the metrics endpoint reports, in four queries."""
+    """The window's statistics, in three queries (the metrics report adds the samples of
+    its regression test)."""
     now = now or timezone.now()
     total, resources = run_statistics(window, now=now)
     by_minutes = window.last_runs is None and window.minutes is not None
@@ -210,7 +203,6 @@ def window_statistics(
         total=total,
         components=component_statistics(window, now=now),
         resources=resources,
-        previous_total=previous_run_statistics(window, now=now),
         memory_trends=memory_trends(window, now=now, min_runs=min_runs_for_trends),
     )
 
@@ -267,3 +259,77 @@ def has_more_runs_than(
     if project_id is not None:
         runs = runs.filter(project_id=project_id)
     return runs.order_by().values("pk")[: limit + 1].count() > limit
+
+
+# --- samples for the regression test (perfmetrics.regressions) ------------------------------
+
+
+def _run_filter(*, name: str | None, project_id: str | None) -> tuple[list[str], list[Any]]:
+    conditions: list[str] = []
+    params: list[Any] = []
+    if name is not None:
+        conditions.append("name = %s")
+        params.append(name)
+    if project_id is not None:
+        conditions.append("project_id = %s")
+        params.append(project_id)
+    return conditions, params
+
+
+def latest_releases(*, name: str | None, project_id: str | None) -> tuple[str, str] | None:
+    """The newest run's release and the release before it: that of the newest run started
+    before the newest release's first run. None until two releases have runs.
+
+    Two statements of index probes (``run_recent``, then ``run_release_recent``), whatever
+    the history holds: the second names the release as a value, so the planner can see
+    how few runs it has and start from that release's first run.
+    """
+    conditions, params = _run_filter(name=name, project_id=project_id)
+    where = " AND ".join(["true", *conditions])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT release FROM {RUN_TABLE} WHERE {where} ORDER BY started_at DESC LIMIT 1",
+            params,
+        )
+        latest = cursor.fetchone()
+        if latest is None:
+            return None
+        # A scalar subquery per step keeps each an index probe; the ORM would need two more
+        # round trips.
+        cursor.execute(
+            f"""
+            SELECT release FROM {RUN_TABLE}
+            WHERE {where} AND release <> %s AND started_at < (
+                SELECT started_at FROM {RUN_TABLE} WHERE {where} AND release = %s
+                ORDER BY release, started_at LIMIT 1
+            )
+            ORDER BY started_at DESC LIMIT 1
+            """,
+            [*params, latest[0], *params, latest[0]],
+        )
+        previous = cursor.fetchone()
+    if previous is None:
+        return None
+    return str(latest[0]), str(previous[0])
+
+
+def window_samples(
+    window: Window, *, now: datetime, limit: int, previous: bool = False
+) -> dict[str | None, list[float]]:
+    """Successful durations of the newest ``limit`` successful runs of the window (or of the
+    window before it): the run itself under the key None, each component under its name
+    (every successful execution). The exact stored values, in one statement."""
+    runs_sql, params = _window_sql(window, now=now, previous=previous)
+    sql = f"""
+        WITH w AS (
+            SELECT id, duration_ms FROM ({runs_sql}) AS runs WHERE success
+            ORDER BY started_at DESC LIMIT %s
+        )
+        SELECT NULL, array_agg(duration_ms) FROM w
+        UNION ALL
+        SELECT c.name, array_agg(c.duration_ms) FROM {COMPONENT_TABLE} c
+        JOIN w ON w.id = c.run_id WHERE c.success GROUP BY c.name
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return {key: list(values or []) for key, values in cursor.fetchall()}

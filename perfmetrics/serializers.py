@@ -38,6 +38,9 @@ class MetricsQuerySerializer(StrictQuerySerializer):
         help_text="Window: the newest N runs instead of a time span.",
     )
     run_name = serializers.CharField(required=False, max_length=64)
+    release = serializers.CharField(
+        required=False, max_length=64, help_text="Only runs recorded under this release."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -51,11 +54,29 @@ class MetricsQuerySerializer(StrictQuerySerializer):
         return attrs
 
 
+class RegressionQuerySerializer(StrictQuerySerializer):
+    run_name = serializers.CharField(required=False, max_length=64)
+    project_id = serializers.CharField(required=False, max_length=80)
+    minutes = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60 * 24 * 31,
+        help_text="The recent window compared with the one before it (default: WINDOW_MINUTES).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.setdefault("minutes", int(conf.get("WINDOW_MINUTES")))
+        attrs.setdefault("run_name", conf.get("DEFAULT_RUN_NAME"))
+        return attrs
+
+
 class RunQuerySerializer(StrictQuerySerializer):
     project_id = serializers.CharField(required=False, max_length=80)
     name = serializers.CharField(required=False, max_length=64)
     # DRF moves declared fields off the class, so this shadows nothing at run time.
     source = serializers.ChoiceField(required=False, choices=Source.choices)  # type: ignore[assignment]
+    release = serializers.CharField(required=False, max_length=64)
     success = serializers.BooleanField(required=False, allow_null=True, default=None)
     dry_run = serializers.BooleanField(required=False, allow_null=True, default=None)
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -119,6 +140,7 @@ class RunSerializer(serializers.ModelSerializer[Run]):
             "host",
             "pid",
             "overhead_ms",
+            "release",
         ]
 
 
@@ -127,3 +149,11 @@ class RunDetailSerializer(RunSerializer):
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "components"]
+
+
+class StaffRunDetailSerializer(RunDetailSerializer):
+    """A run as staff see it: with the failed run's traceback, which may name code paths
+    and data; never in the list (docs/design.md §5, "Failed runs")."""
+
+    class Meta(RunDetailSerializer.Meta):
+        fields = [*RunDetailSerializer.Meta.fields, "traceback"]

@@ -13,7 +13,7 @@ from django.db import DatabaseError, connections, transaction
 
 from . import conf, prometheus
 from .analysis import judge_run
-from .measure import Measurement, describe_error
+from .measure import Measurement, bounded_traceback, describe_error
 from .models import Component, Run
 from .values import RunResult, RunVerdict
 
@@ -35,9 +35,12 @@ WITH run AS (
     INSERT INTO {Run._meta.db_table} (
         id, name, project_id, source, labels, dry_run, started_at, duration_ms, success,
         breached, error, cpu_user_ms, cpu_system_ms, rss_before_bytes, rss_after_bytes,
-        db_queries, db_time_ms, host, pid, overhead_ms
+        db_queries, db_time_ms, host, pid, overhead_ms, release, traceback
     )
-    VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    VALUES (
+        %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+        %s, %s
+    )
     RETURNING id
 )
 INSERT INTO {Component._meta.db_table} (
@@ -81,7 +84,7 @@ def record_run(
                 result.duration_ms, result.success, breached, result.error,
                 resources.cpu_user_ms, resources.cpu_system_ms, resources.rss_before_bytes,
                 resources.rss_after_bytes, resources.db_queries, resources.db_time_ms,
-                result.host, result.pid, result.overhead_ms,
+                result.host, result.pid, result.overhead_ms, result.release, result.traceback,
                 [c.name for c in components], [c.parent for c in components],
                 [c.depth for c in components], [c.offset_ms for c in components],
                 [c.duration_ms for c in components], [c.cpu_ms for c in components],
@@ -91,7 +94,27 @@ def record_run(
     transaction.on_commit(
         partial(prometheus.observe_run, result, breached=breached), using=using, robust=True
     )
+    if conf.get("TRACING"):
+        _trace_on_commit(result, run_id=run_id, breached=breached, using=using)
     return run_id
+
+
+def _trace_on_commit(result: RunResult, *, run_id: int, breached: bool, using: str) -> None:
+    """Send the run as a trace once it commits (docs/design.md §5, "Traces")."""
+    # Imported only with tracing on: a process without it never loads OpenTelemetry.
+    from . import trace_context, tracing
+
+    transaction.on_commit(
+        partial(
+            tracing.export_run,
+            result,
+            run_id=run_id,
+            breached=breached,
+            incoming=trace_context.incoming(),
+        ),
+        using=using,
+        robust=True,
+    )
 
 
 @contextmanager
@@ -119,6 +142,8 @@ def measured_transaction(
         dry_run=dry_run,
         labels=labels or {},
         using=using,
+        release=conf.release(),
+        traceback_bytes=int(conf.get("TRACEBACK_BYTES")),
     )
     if not conf.is_enabled():
         with transaction.atomic(using=using):
@@ -139,7 +164,11 @@ def measured_transaction(
         if run.result is not None:
             # The block may have succeeded and the commit failed: the run did not happen.
             failed = replace(
-                run.result, success=False, error=run.result.error or describe_error(exc)
+                run.result,
+                success=False,
+                error=run.result.error or describe_error(exc),
+                traceback=run.result.traceback
+                or bounded_traceback(exc, max_bytes=int(conf.get("TRACEBACK_BYTES"))),
             )
             _record_failure(failed, run_id=run.record_id, using=using)
         raise

@@ -24,6 +24,7 @@ REPORTING_VIEWS = (
     "perfmetrics_run_overview",
     "perfmetrics_threshold_breaches",
     "perfmetrics_daily_threshold_breaches",
+    "perfmetrics_release_component_stats",
 )
 
 DEFAULT_ROLE = "orchestrator_reporting"

@@ -9,6 +9,7 @@ urlpatterns = [
         views.ProjectMetricsView.as_view(),
         name="performance-metrics-project",
     ),
+    path("regressions", views.RegressionsView.as_view(), name="performance-regressions"),
     path("runs", views.RunListView.as_view(), name="performance-runs"),
     path("runs/<int:pk>", views.RunDetailView.as_view(), name="performance-run"),
 ]

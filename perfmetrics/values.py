@@ -71,6 +71,10 @@ class RunResult:
     host: str
     pid: int
     overhead_ms: float
+    # The release the process ran (``PERFMETRICS["RELEASE"]``) and, for a failed run,
+    # the last frames of its traceback (bounded, ``PERFMETRICS["TRACEBACK_BYTES"]``).
+    release: str = "unknown"
+    traceback: str = ""
 
     @property
     def finished_at(self) -> datetime:
@@ -146,6 +150,7 @@ class Window:
     source: str | None = None
     labels: Mapping[str, tuple[str, ...]] | None = None
     since: datetime | None = None
+    release: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,6 @@ class WindowStatistics:
     total: DurationStats
     components: dict[str, DurationStats]
     resources: ResourceStats
-    previous_total: DurationStats | None
     memory_trends: tuple[MemoryTrend, ...]
 
 
@@ -238,3 +242,48 @@ class MetricsReport:
     @property
     def threshold_met(self) -> bool:
         return all(check.met for check in self.checks)
+
+
+# --- regressions (perfmetrics.regressions) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleComparison:
+    """One component's successful durations, baseline against candidate (docs/design.md §5,
+    "Regressions"): medians, their ratio with its interval, and the rank test.
+
+    ``regression``: the test is significant and the interval reaches the threshold.
+    """
+
+    component: str
+    baseline_runs: int
+    candidate_runs: int
+    baseline_median_ms: float
+    candidate_median_ms: float
+    ratio: float
+    ratio_low: float
+    ratio_high: float
+    confidence: float
+    p_value: float
+    significant: bool
+    regression: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two sets of runs compared per component: two releases, or two windows."""
+
+    kind: str  # "release" or "window"
+    baseline: str
+    candidate: str
+    components: tuple[SampleComparison, ...]
+
+
+@dataclass(frozen=True)
+class RegressionReport:
+    run_name: str | None
+    project_id: str | None
+    threshold_percent: float
+    alpha: float
+    comparisons: tuple[Comparison, ...]
+    recommendations: tuple[str, ...]

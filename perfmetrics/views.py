@@ -12,14 +12,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import Run
-from .presenters import MetricsReportDict, present_report, schema_of
-from .reports import metrics_report
+from .presenters import (
+    MetricsReportDict,
+    RegressionReportDict,
+    present_regressions,
+    present_report,
+    schema_of,
+)
+from .reports import metrics_report, regression_report
 from .serializers import (
     MAX_PAGE_SIZE,
     MetricsQuerySerializer,
+    RegressionQuerySerializer,
     RunDetailSerializer,
     RunQuerySerializer,
     RunSerializer,
+    StaffRunDetailSerializer,
 )
 from .values import Window
 
@@ -58,6 +66,7 @@ class MetricsView(APIView):
             last_runs=query.validated_data.get("last_runs"),
             project_id=project_id,
             name=query.validated_data["run_name"],
+            release=query.validated_data.get("release"),
         )
         report = metrics_report(window)
         return Response(present_report(report))
@@ -73,6 +82,31 @@ class ProjectMetricsView(MetricsView):
     )
     def get(self, request: Request, project_id: str | None = None) -> Response:
         return super().get(request, project_id)
+
+
+class RegressionsView(APIView):
+    """Regressions per component, by a rank test on the stored samples (docs/design.md §5)."""
+
+    @extend_schema(
+        operation_id="performance_regressions",
+        summary="The latest release against the one before, and the recent window against "
+        "the previous one, per component.",
+        parameters=[RegressionQuerySerializer],
+        responses={
+            200: OpenApiResponse(schema_of(RegressionReportDict), description="The comparisons."),
+            400: BAD_QUERY,
+        },
+        tags=["performance"],
+    )
+    def get(self, request: Request) -> Response:
+        query = RegressionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = regression_report(
+            name=query.validated_data["run_name"],
+            project_id=query.validated_data.get("project_id"),
+            minutes=query.validated_data["minutes"],
+        )
+        return Response(present_regressions(report))
 
 
 class RunPagination(CursorPagination):
@@ -110,7 +144,15 @@ class RunListView(ListAPIView[Run]):
         return Run.objects.filter(**{lookups.get(k, k): v for k, v in filters.items()})
 
 
-@extend_schema(responses={200: RunDetailSerializer, 404: NOT_FOUND}, tags=["performance"])
+@extend_schema(
+    responses={200: StaffRunDetailSerializer, 404: NOT_FOUND},
+    description="`traceback` (a failed run's last frames) is present for staff users only.",
+    tags=["performance"],
+)
 class RunDetailView(RetrieveAPIView[Run]):
     serializer_class = RunDetailSerializer
     queryset = Run.objects.prefetch_related("components")
+
+    def get_serializer_class(self) -> type[RunDetailSerializer]:
+        user = self.request.user
+        return StaffRunDetailSerializer if user.is_staff else RunDetailSerializer

@@ -18,6 +18,9 @@ DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 K8S = REPO / "k8s"
 SECRET_EXAMPLE = K8S / "secret.example.yaml"
+# Prometheus Operator resources and the Grafana dashboard, applied apart (they need the
+# operator's CRDs); test_monitoring.py checks them.
+MONITORING = K8S / "monitoring"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,11 @@ def is_dockerignored(path: str, patterns: list[str] | None = None) -> bool:
 
 
 def manifest_files() -> list[Path]:
-    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml")
+    return sorted(
+        p
+        for p in K8S.rglob("*.yaml")
+        if p.name != "kustomization.yaml" and not p.is_relative_to(MONITORING)
+    )
 
 
 def kustomizations() -> list[Path]:

@@ -282,3 +282,18 @@ def test_kubectl_renders_the_kustomization_into_valid_resources(no_network):
                 "registry.example.com/project-orchestrator:1.0.0",
                 "postgres:16-bookworm",
             }
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_the_web_pods_record_the_image_tag_as_their_release(no_network):
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    (deployment,) = (
+        doc
+        for doc in yaml.safe_load_all(rendered)
+        if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"] == "orchestrator"
+    )
+    (web,) = (c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "web")
+
+    assert {"name": "APP_RELEASE", "value": web["image"].rsplit(":", 1)[1]} in web["env"]

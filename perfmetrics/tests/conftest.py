@@ -3,10 +3,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
+from perfmetrics import regression_gauge
 from perfmetrics.models import Component, Run
 from perfmetrics.units import MB
+
+
+@pytest.fixture(autouse=True)
+def _fresh_regression_gauge() -> None:
+    """The gauge caches its report per process; each test starts without one."""
+    regression_gauge.forget()
 
 
 def make_run(
@@ -25,6 +33,8 @@ def make_run(
     source: str = "api",
     breached: bool = False,
     dry_run: bool = False,
+    release: str = "unknown",
+    traceback: str = "",
 ) -> Run:
     """A stored run with the given total duration and component durations."""
     run = Run.objects.create(
@@ -46,6 +56,8 @@ def make_run(
         host=host,
         pid=pid,
         overhead_ms=0.1,
+        release=release,
+        traceback=traceback,
     )
     Component.objects.bulk_create(
         Component(

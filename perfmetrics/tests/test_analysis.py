@@ -6,9 +6,11 @@ import pytest
 
 from perfmetrics.analysis import check_thresholds, recommend
 from perfmetrics.values import (
+    Comparison,
     DurationStats,
     MemoryTrend,
     ResourceStats,
+    SampleComparison,
     Spread,
     Thresholds,
     Window,
@@ -52,7 +54,6 @@ def statistics(
     total: DurationStats | None = None,
     pattern_p95: float = 100.0,
     memory_p95: float = 1.0,
-    previous: DurationStats | None = None,
     trends: tuple[MemoryTrend, ...] = (),
 ) -> WindowStatistics:
     spread = Spread(1.0, 1.0, 1.0)
@@ -69,16 +70,13 @@ def statistics(
         resources=ResourceStats(
             Spread(1.0, memory_p95, memory_p95), spread, spread, spread, spread, spread
         ),
-        previous_total=previous,
         memory_trends=trends,
     )
 
 
-def sentences(stats: WindowStatistics) -> tuple[str, ...]:
+def sentences(stats: WindowStatistics, regressions: Comparison | None = None) -> tuple[str, ...]:
     checks = check_thresholds(stats, THRESHOLDS)
-    return recommend(
-        stats, checks, regression_percent=20.0, min_runs=10, run_name="total_orchestration"
-    )
+    return recommend(stats, checks, regressions=regressions, run_name="total_orchestration")
 
 
 def met(stats: WindowStatistics) -> dict[str, bool]:
@@ -138,17 +136,38 @@ def test_a_breach_names_the_slowest_component_and_its_share():
     )
 
 
-@pytest.mark.parametrize(("previous_p50", "fires"), [(40.0, True), (41.0, True), (42.0, False)])
-def test_a_median_slower_by_more_than_the_regression_percent_is_reported(previous_p50, fires):
-    stats = statistics(total=durations(p50=50.0), previous=durations(p50=previous_p50))
+def compared(*, regression: bool) -> Comparison:
+    sample = SampleComparison(
+        component="total_orchestration",
+        baseline_runs=100,
+        candidate_runs=120,
+        baseline_median_ms=100.0,
+        candidate_median_ms=125.0,
+        ratio=1.25,
+        ratio_low=1.18,
+        ratio_high=1.32,
+        confidence=0.95,
+        p_value=1e-9,
+        significant=True,
+        regression=regression,
+    )
+    return Comparison(kind="window", baseline="A", candidate="B", components=(sample,))
 
-    assert any("regressed" in s for s in sentences(stats)) is fires
+
+def test_a_regression_the_test_flagged_is_a_recommendation_with_its_evidence():
+    said = sentences(statistics(), compared(regression=True))
+
+    assert said[0] == (
+        "total_orchestration regressed in the window B against the window A: median 100.0 ms "
+        "to 125.0 ms, ratio 1.25 (95% interval 1.18 to 1.32, Mann-Whitney one-sided "
+        "p = 1e-09), 100 against 120 runs."
+    )
 
 
-def test_no_regression_is_claimed_from_too_few_runs():
-    stats = statistics(total=durations(p50=50.0, count=9), previous=durations(p50=10.0))
-
-    assert not any("regressed" in s for s in sentences(stats))
+def test_a_comparison_without_a_regression_adds_nothing():
+    assert sentences(statistics(), compared(regression=False)) == (
+        "Performance within acceptable thresholds.",
+    )
 
 
 def test_steadily_growing_memory_of_a_worker_is_reported():

@@ -205,7 +205,57 @@ def test_it_adds_up_the_runs_of_every_process_in_multiprocess_mode(name, tmp_pat
     assert runs.filter(success=True).count() == 5
     step = {"name": f"{name}-step", "outcome": "success"}
     assert value(samples, "perfmetrics_component_duration_seconds_count", **step) == 5
-    # Each recording process kept its own files, named by its pid.
-    assert {int(p.stem.split("_")[1]) for p in tmp_path.glob("counter_*.db")} == {
+    # Each recording process kept its own files, named by its pid (the scraping process
+    # has one too, for the HTTP request it served).
+    assert {int(p.stem.split("_")[1]) for p in tmp_path.glob("counter_*.db")} >= {
         run.pid for run in runs
     }
+
+
+@pytest.mark.django_db
+def test_http_requests_are_counted_by_route_template_method_and_status(api_client):
+    labels = {
+        "route": "orchestrate/intelligence/performance/runs/<int:pk>",
+        "method": "GET",
+        "status": "404",
+    }
+    before = value(scrape(), "perfmetrics_http_requests_total", **labels) or 0.0
+
+    api_client.get("/orchestrate/intelligence/performance/runs/999999")
+    api_client.get("/orchestrate/intelligence/performance/runs/888888")
+    samples = scrape()
+
+    assert value(samples, "perfmetrics_http_requests_total", **labels) == before + 2
+    count = value(samples, "perfmetrics_http_request_duration_seconds_count", **labels)
+    assert count == before + 2
+    assert not any("999999" in line for line in samples)
+
+
+@pytest.mark.django_db
+def test_a_path_no_route_matches_is_one_series():
+    Client().get("/no/such/path/1")
+    Client().get("/no/such/path/2")
+
+    samples = scrape()
+
+    unmatched = {"route": "<unmatched>", "method": "GET", "status": "404"}
+    assert (value(samples, "perfmetrics_http_requests_total", **unmatched) or 0) >= 2
+
+
+@pytest.mark.django_db
+def test_the_regression_gauge_flags_a_regressed_component(api_client):
+    from datetime import timedelta
+
+    from perfmetrics import regression_gauge
+    from perfmetrics.tests.conftest import make_run
+
+    for i in range(20):
+        make_run(100 + i % 5, release="v1", ago=timedelta(minutes=300, seconds=-i))
+        make_run(200 + i % 5, release="v2", ago=timedelta(minutes=200, seconds=-i))
+    regression_gauge.forget()
+
+    samples = scrape()
+    regression_gauge.forget()
+
+    labels = {"run_name": "total_orchestration", "component": "total_orchestration"}
+    assert value(samples, "perfmetrics_regression", kind="release", **labels) == 1.0

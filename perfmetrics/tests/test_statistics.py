@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from perfmetrics.selectors import recent_summary, window_statistics
+from perfmetrics.reports import metrics_report
+from perfmetrics.selectors import recent_summary, window_samples, window_statistics
 from perfmetrics.statistics import percentile
 from perfmetrics.tests.conftest import make_run
 from perfmetrics.values import Window
@@ -65,14 +66,16 @@ def test_a_minutes_window_excludes_older_runs_and_other_projects():
 
 def test_a_last_runs_window_takes_the_newest_runs_and_the_previous_window_the_ones_before():
     for minutes, value in enumerate([1, 2, 3, 4, 5, 6]):
-        make_run(value, ago=timedelta(minutes=minutes))
+        make_run(value, ago=timedelta(minutes=minutes), components={"a": value / 2})
+    window = Window(minutes=None, last_runs=3)
 
-    stats = window_statistics(Window(minutes=None, last_runs=3))
+    stats = window_statistics(window)
+    previous = window_samples(window, now=timezone.now(), limit=1000, previous=True)
 
     assert stats.total.count == 3
     assert stats.total.max_ms == 3
-    assert stats.previous_total is not None
-    assert (stats.previous_total.count, stats.previous_total.min_ms) == (3, 4)
+    assert sorted(previous[None]) == [4, 5, 6]
+    assert sorted(previous["a"]) == [2, 2.5, 3]
 
 
 def test_resource_statistics_use_the_process_rss_change():
@@ -126,12 +129,15 @@ def test_the_response_summary_covers_the_newest_runs_of_one_project(django_asser
 
 
 @pytest.mark.parametrize("runs", [5, 60])
-def test_window_statistics_take_four_queries_whatever_the_history(runs, django_assert_num_queries):
+def test_the_metrics_report_takes_five_queries_whatever_the_history(
+    runs, django_assert_num_queries
+):
     for i in range(runs):
         make_run(10 + i, components={"a": 1, "b": 2}, ago=timedelta(minutes=i % 50))
 
-    with django_assert_num_queries(4):
-        window_statistics(Window(minutes=60))
+    # Statistics, components, memory trends, and the two windows' samples.
+    with django_assert_num_queries(5):
+        metrics_report(Window(minutes=60))
 
 
 def test_an_empty_window_has_no_latency_and_no_success_rate():

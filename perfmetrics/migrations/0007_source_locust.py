@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('perfmetrics', '0004_run_source_and_dry_run_indexes'),
+        ('perfmetrics', '0006_reporting_views_release'),
     ]
 
     operations = [
