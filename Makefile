@@ -47,7 +47,10 @@ run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
 	$(WITH_DB) $(PY) manage.py seed_demo --if-empty
 	$(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
-	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# One worker beside the server (docs/design.md §6, "Background work"); it stops with it.
+	$(WITH_DB) sh -c '$(PY) manage.py procrastinate worker & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
 test: install lint typecheck
 	$(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
