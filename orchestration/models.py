@@ -334,8 +334,15 @@ class RetrospectiveActionItem(models.Model):
         return self.description
 
 
+class DeactivationReason(models.TextChoices):
+    """Why a schedule stopped: self-heal re-creates neither (docs/design.md §3.3)."""
+
+    SPRINT_CLOSED = "sprint_closed"
+    OPERATOR = "operator"
+
+
 class DailyScrumSchedule(models.Model):
-    """Stands in for the Kubernetes CronJob that runs a sprint's daily scrum."""
+    """A sprint's daily scrum, fired by the workers' periodic task (docs/design.md §6)."""
 
     name = models.CharField(max_length=52, unique=True)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schedules")
@@ -344,6 +351,11 @@ class DailyScrumSchedule(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivation_reason = models.CharField(
+        max_length=20, choices=DeactivationReason.choices, blank=True
+    )
+    # When its daily-scrum job last ran; the next fire time is the first after it.
+    last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

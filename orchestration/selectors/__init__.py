@@ -29,6 +29,7 @@ from .registry import (
     list_pto,
     require_project,
 )
+from .schedules import DueSchedule, due_schedules, is_due, next_run_at, schedule_zone
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
@@ -65,6 +66,7 @@ __all__ = [
     "BacklogCounts",
     "DecisionConfigSource",
     "DecisionImpact",
+    "DueSchedule",
     "ImpactGroup",
     "ProjectDecisionConfig",
     "ProjectOverview",
@@ -77,6 +79,7 @@ __all__ = [
     "decision_audits",
     "decision_config_of",
     "decision_impact",
+    "due_schedules",
     "existing_employee_ids",
     "existing_task_ids",
     "get_membership",
@@ -85,6 +88,7 @@ __all__ = [
     "get_sprint_detail",
     "get_task",
     "get_tasks",
+    "is_due",
     "list_employees",
     "list_holidays",
     "list_project_members",
@@ -92,6 +96,7 @@ __all__ = [
     "list_project_tasks",
     "list_projects",
     "list_pto",
+    "next_run_at",
     "project_decision_config",
     "project_overview",
     "project_schedule",
@@ -101,6 +106,7 @@ __all__ = [
     "projects_with_active_sprint",
     "require_project",
     "retrospective_count",
+    "schedule_zone",
     "sprint_outcomes",
     "sprint_window",
     "team_member_ids",

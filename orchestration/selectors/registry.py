@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from ..exceptions import NotFoundError, ProjectNotFoundError
 from ..models import (
     PTO,
+    DailyScrumReport,
     Employee,
     Holiday,
     Project,
@@ -117,7 +118,8 @@ def list_project_sprints(project_id: str) -> QuerySet[Sprint]:
 
 
 def get_sprint_detail(sprint_id: str) -> Sprint:
-    """One sprint with its tasks (and assignees) and its closing snapshot: three queries."""
+    """One sprint with its tasks (and assignees), its closing snapshot and its daily-scrum
+    reports: four queries."""
     sprint = (
         _with_task_counts(Sprint.objects.filter(pk=sprint_id))
         .prefetch_related(
@@ -128,6 +130,12 @@ def get_sprint_detail(sprint_id: str) -> Sprint:
                 ),
             ),
             Prefetch("task_snapshots", queryset=SprintTaskSnapshot.objects.order_by("task_id")),
+            Prefetch(
+                "daily_reports",
+                queryset=DailyScrumReport.objects.order_by("report_date", "id").only(
+                    "id", "sprint_id", "report_date", "created_at", "summary"
+                ),
+            ),
         )
         .first()
     )

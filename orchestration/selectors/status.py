@@ -21,6 +21,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
+from .schedules import next_run_at
 from .state import CLOSED_SPRINT_STATUSES, get_project
 
 
@@ -55,6 +56,9 @@ class ScheduleState:
     is_active: bool
     created_at: datetime
     deactivated_at: datetime | None
+    deactivation_reason: str
+    last_run_at: datetime | None
+    next_run_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,9 @@ def _schedule_state(schedule: DailyScrumSchedule) -> ScheduleState:
         is_active=schedule.is_active,
         created_at=schedule.created_at,
         deactivated_at=schedule.deactivated_at,
+        deactivation_reason=schedule.deactivation_reason,
+        last_run_at=schedule.last_run_at,
+        next_run_at=next_run_at(schedule),
     )
 
 

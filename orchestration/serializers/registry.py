@@ -18,6 +18,7 @@ from rest_framework import serializers
 from .. import selectors
 from ..models import (
     PTO,
+    DailyScrumReport,
     Employee,
     Holiday,
     Project,
@@ -311,6 +312,15 @@ class SprintSnapshotSerializer(serializers.ModelSerializer[SprintTaskSnapshot]):
         read_only_fields = fields
 
 
+class DailyScrumReportSerializer(serializers.ModelSerializer[DailyScrumReport]):
+    ran_at = serializers.DateTimeField(source="created_at", help_text="When it ran.")
+
+    class Meta:
+        model = DailyScrumReport
+        fields = ["id", "report_date", "ran_at", "summary"]
+        read_only_fields = fields
+
+
 class SprintDetailSerializer(SprintSerializer):
     tasks = TaskSerializer(many=True, read_only=True, help_text="Tasks the sprint holds now.")
     closing_snapshot = SprintSnapshotSerializer(
@@ -320,9 +330,15 @@ class SprintDetailSerializer(SprintSerializer):
         help_text="Every task the sprint held when it closed and how far each got; "
         "empty while it is in progress.",
     )
+    daily_scrum_reports = DailyScrumReportSerializer(
+        source="daily_reports",
+        many=True,
+        read_only=True,
+        help_text="Its daily scrums, oldest first: the day each reported and when it ran.",
+    )
 
     class Meta(SprintSerializer.Meta):
-        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot"]
+        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot", "daily_scrum_reports"]
         read_only_fields = fields
 
 

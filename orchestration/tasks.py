@@ -1,0 +1,80 @@
+"""Background jobs, run by ``manage.py procrastinate worker`` (docs/design.md §6,
+"Background work").
+
+procrastinate finds this module by name (``tasks``). Its periodic tasks replace the
+CronJobs: each tick is deferred once however many workers run (procrastinate keys a
+periodic job by its id and tick), and queueing locks keep one job of a kind in the queue.
+Jobs are thin: they call a selector or a service.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from procrastinate import JobContext
+from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
+
+from . import selectors
+from .services.schedules import run_scheduled_daily_scrum
+
+logger = logging.getLogger(__name__)
+
+SCHEDULES_QUEUE = "schedules"
+
+
+@app.periodic(cron=settings.SCHEDULE_TICK_CRON, periodic_id="daily-scrum-tick")
+@app.task(
+    name="orchestration.fire_due_schedules",
+    queue=SCHEDULES_QUEUE,
+    queueing_lock="fire-due-schedules",
+)
+def fire_due_schedules(timestamp: int) -> int:
+    """Defer one daily-scrum job per due schedule; returns how many were deferred.
+
+    The queueing lock names the sprint, so a sprint never has two daily scrums queued;
+    the job checks due-ness again under the project lock.
+    """
+    deferred = 0
+    for due in selectors.due_schedules(now=timezone.now()):
+        try:
+            run_daily_scrum_job.configure(
+                queueing_lock=f"daily-scrum:{due.sprint_id}", lock=f"daily-scrum:{due.sprint_id}"
+            ).defer(schedule_id=due.schedule_id)
+        except AlreadyEnqueued:
+            continue
+        deferred += 1
+    return deferred
+
+
+@app.task(name="orchestration.run_daily_scrum", queue=SCHEDULES_QUEUE, retry=3)
+def run_daily_scrum_job(schedule_id: int) -> str | None:
+    """The daily scrum of one schedule's sprint; the report's id, or None when skipped."""
+    fired = run_scheduled_daily_scrum(schedule_id=schedule_id)
+    if fired.outcome is None or fired.outcome.report_id is None:
+        return None
+    return str(fired.outcome.report_id)
+
+
+@app.periodic(cron=settings.SCHEDULE_TICK_CRON, periodic_id="retry-stalled-jobs")
+@app.task(
+    name="orchestration.retry_stalled_jobs",
+    queue=SCHEDULES_QUEUE,
+    queueing_lock="retry-stalled-jobs",
+    pass_context=True,
+)
+async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
+    """Queue again the jobs of workers that stopped sending heartbeats (killed, lost).
+
+    Their transaction died with their connection, so nothing of theirs was written.
+    """
+    manager = context.app.job_manager
+    stalled = list(
+        await manager.get_stalled_jobs(seconds_since_heartbeat=settings.WORKER_STALLED_AFTER_S)
+    )
+    for job in stalled:
+        logger.warning("retrying job %s (%s) of a stalled worker", job.id, job.task_name)
+        await manager.retry_job(job)
+    return len(stalled)
