@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Self, TypeVar
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .engine.values import DecisionMode
 
@@ -488,3 +490,44 @@ class PerftestBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"perftest baseline {self.name}"
+
+
+class IdempotentRequest(models.Model):
+    """A ``POST /orchestrate/project/{id}`` made with an ``Idempotency-Key`` and the answer
+    it got, replayed for the same key and request for 24 hours (docs/design.md §3.1)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request.")
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    location = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key}"
+
+
+class JobOutcome(models.Model):
+    """What a background job did, beside procrastinate's own job row (which has the
+    status): the run and response body of an orchestration job, or the error a job
+    failed with (docs/design.md §6, "Background work")."""
+
+    job_id = models.BigIntegerField(primary_key=True)
+    task_name = models.CharField(max_length=128)
+    project_id = models.CharField(max_length=IDENTIFIER_LENGTH, blank=True)
+    run_id = models.BigIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-job_id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} job {self.job_id}"

@@ -9,20 +9,29 @@ Jobs are thin: they call a selector or a service.
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from procrastinate import JobContext
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
+from rest_framework.renderers import JSONRenderer
 
 from . import selectors
+from .engine.values import OrchestrationOptions
+from .selectors.jobs import ORCHESTRATE_TASK
+from .serializers.orchestrate import OrchestrateResponseSerializer
+from .services import jobs as job_services
+from .services.orchestrate import OrchestrationOutcome
 from .services.schedules import run_scheduled_daily_scrum
 
 logger = logging.getLogger(__name__)
 
 SCHEDULES_QUEUE = "schedules"
+ORCHESTRATION_QUEUE = "orchestration"
 
 
 @app.periodic(cron=settings.SCHEDULE_TICK_CRON, periodic_id="daily-scrum-tick")
@@ -78,3 +87,52 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
         logger.warning("retrying job %s (%s) of a stalled worker", job.id, job.task_name)
         await manager.retry_job(job)
     return len(stalled)
+
+
+@app.task(name=ORCHESTRATE_TASK, queue=ORCHESTRATION_QUEUE, pass_context=True)
+def orchestrate_project_job(
+    context: JobContext,
+    project_id: str,
+    options: dict[str, Any],
+    source: str,
+    labels: dict[str, str],
+) -> int | None:
+    """One orchestration (asynchronous call or fleet pass); returns the run id. Its
+    response body, or the error it failed with, is kept for ``GET /orchestrate/jobs/{id}``.
+    """
+    assert context.job is not None
+    assert context.job.id is not None
+    job_id = context.job.id
+    try:
+        outcome = job_services.run_orchestration_job(
+            job_id=job_id,
+            project_id=project_id,
+            options=OrchestrationOptions(**options),
+            source=source,
+            labels=labels,
+            render=render_outcome,
+        )
+    except Exception as exc:
+        job_services.record_job_failure(
+            job_id=job_id, task_name=ORCHESTRATE_TASK, project_id=project_id, error=repr(exc)
+        )
+        raise
+    return outcome.run_id
+
+
+def render_outcome(outcome: OrchestrationOutcome) -> Any:
+    """The body a synchronous call answers, as stored JSON."""
+    return json.loads(JSONRenderer().render(OrchestrateResponseSerializer(outcome).data))
+
+
+if settings.ORCHESTRATE_ALL_CRON:
+
+    @app.periodic(cron=settings.ORCHESTRATE_ALL_CRON, periodic_id="orchestrate-all")
+    @app.task(
+        name="orchestration.orchestrate_all",
+        queue=ORCHESTRATION_QUEUE,
+        queueing_lock="orchestrate-all",
+    )
+    def orchestrate_all(timestamp: int) -> int:
+        """A fleet-wide pass: one orchestration job per project (ORCHESTRATE_ALL_CRON)."""
+        return job_services.defer_fleet_orchestration(options=OrchestrationOptions()).deferred

@@ -13,6 +13,8 @@ class Source(models.TextChoices):
     API = "api"
     PERFTEST = "perftest"
     CLI = "cli"
+    # Background work started by a schedule rather than a caller (a fleet-wide pass).
+    SCHEDULER = "scheduler"
 
 
 class Run(models.Model):

@@ -12,6 +12,7 @@ from .decision_config import (
     decision_config_of,
     project_decision_config,
 )
+from .jobs import ORCHESTRATE_TASK, JobStatus, OrchestrationJob, orchestration_job, queued_job_id
 from .registry import (
     existing_employee_ids,
     existing_task_ids,
@@ -35,6 +36,7 @@ from .state import (
     active_sprint,
     availability_conflicts,
     get_project,
+    lock_project,
     project_state,
     projects_with_active_sprint,
     retrospective_count,
@@ -62,12 +64,15 @@ from .status import (
 
 __all__ = [
     "CLOSED_SPRINT_STATUSES",
+    "ORCHESTRATE_TASK",
     "STATUS_SCHEDULE_LIMIT",
     "BacklogCounts",
     "DecisionConfigSource",
     "DecisionImpact",
     "DueSchedule",
     "ImpactGroup",
+    "JobStatus",
+    "OrchestrationJob",
     "ProjectDecisionConfig",
     "ProjectOverview",
     "ScheduleState",
@@ -96,7 +101,9 @@ __all__ = [
     "list_project_tasks",
     "list_projects",
     "list_pto",
+    "lock_project",
     "next_run_at",
+    "orchestration_job",
     "project_decision_config",
     "project_overview",
     "project_schedule",
@@ -104,6 +111,7 @@ __all__ = [
     "project_state",
     "project_team_size",
     "projects_with_active_sprint",
+    "queued_job_id",
     "require_project",
     "retrospective_count",
     "schedule_zone",

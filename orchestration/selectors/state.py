@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q
 
 from ..engine.values import (
@@ -15,7 +16,7 @@ from ..engine.values import (
     SprintOutcome,
     TaskSummary,
 )
-from ..exceptions import ProjectNotFoundError
+from ..exceptions import OrchestrationInProgressError, ProjectNotFoundError
 from ..models import (
     PTO,
     UNASSIGNED_TASK,
@@ -45,6 +46,30 @@ def get_project(project_id: str, *, lock: bool = False) -> Project:
         return queryset.get(pk=project_id)
     except Project.DoesNotExist:
         raise ProjectNotFoundError(project_id) from None
+
+
+# PostgreSQL's SQLSTATE for "lock not available", raised when lock_timeout runs out.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def lock_project(project_id: str, *, timeout_ms: int) -> Project:
+    """The project with its row lock, waiting at most ``timeout_ms`` (0: no limit).
+
+    Call inside ``transaction.atomic``. The wait happens in a savepoint with PostgreSQL's
+    ``lock_timeout``, so running out of time aborts only the savepoint and raises
+    OrchestrationInProgressError; the caller's transaction has written nothing for it.
+    Later locks of the transaction wait as before (docs/design.md §3.5).
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+            project = get_project(project_id, lock=True)
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise OrchestrationInProgressError(project_id) from None
+    return project
 
 
 def sprint_window(today: date, duration_weeks: int) -> tuple[date, date]:

@@ -27,7 +27,7 @@ from ..engine.values import (
     PatternAnalysis,
     ProjectState,
 )
-from ..exceptions import ProjectNotFoundError
+from ..exceptions import OrchestrationInProgressError, ProjectNotFoundError
 from ..metric_names import PATTERN_ANALYSIS, RUN_NAME
 from ..models import DecisionAudit, Project
 from . import sprints
@@ -73,12 +73,15 @@ def orchestrate_project(
     source: str = "api",
     labels: Mapping[str, str] | None = None,
     today: date | None = None,
+    lock_timeout_ms: int | None = None,
 ) -> OrchestrationOutcome:
     """Analyse one project, decide, carry the decision out and record the run.
 
     Everything happens in one transaction under the project's row lock (none for a
     dry run, which changes nothing but is still recorded), so concurrent calls for
-    one project are serialised and a crash leaves nothing half-done.
+    one project are serialised and a crash leaves nothing half-done. With
+    ``lock_timeout_ms`` the wait for the lock is bounded: past it,
+    OrchestrationInProgressError, and nothing is written or recorded.
     """
     today = today or timezone.localdate()
     with measured_transaction(
@@ -87,10 +90,10 @@ def orchestrate_project(
         source=source,
         dry_run=options.dry_run,
         labels=labels,
-        unrecorded=(ProjectNotFoundError,),
+        unrecorded=(ProjectNotFoundError, OrchestrationInProgressError),
     ) as run:
         with component("project_analysis"):
-            project = selectors.get_project(project_id, lock=not options.dry_run)
+            project = _project(project_id, options, lock_timeout_ms)
             # Read once under the lock; the state, the closing and the opening all use it.
             team = selectors.team_member_ids(project_id)
             state = selectors.project_state(
@@ -113,6 +116,14 @@ def orchestrate_project(
             summarize_performance(run.result, run.verdict) if run.result and run.verdict else None
         ),
     )
+
+
+def _project(project_id: str, options: OrchestrationOptions, timeout_ms: int | None) -> Project:
+    if options.dry_run:
+        return selectors.get_project(project_id)
+    if timeout_ms:
+        return selectors.lock_project(project_id, timeout_ms=timeout_ms)
+    return selectors.get_project(project_id, lock=True)
 
 
 def summarize_performance(result: RunResult, verdict: RunVerdict) -> PerformanceSummary:

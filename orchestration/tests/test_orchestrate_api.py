@@ -237,10 +237,10 @@ def test_an_overdue_sprint_returns_its_pending_tasks_to_the_backlog_with_progres
     assert body["decisions"]["create_new_sprint"] is False
 
 
-def test_an_open_sprint_with_a_deactivated_schedule_gets_it_back(api_client):
+def test_an_open_sprint_whose_schedule_is_missing_gets_it_back(api_client):
     make_project(backlog=5)
     orchestrate(api_client)
-    DailyScrumSchedule.objects.update(is_active=False, deactivated_at=timezone.now())
+    DailyScrumSchedule.objects.all().delete()
 
     body = orchestrate(api_client).json()
 

@@ -3,21 +3,28 @@ real PostgreSQL. Each test is bounded: every wait has a timeout."""
 
 from __future__ import annotations
 
+import io
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.core.management import call_command
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
+from rest_framework.test import APIClient
 
 from conftest import make_project, start_sprint
-from orchestration.models import DailyScrumReport, DailyScrumSchedule, Task
+from orchestration.models import DailyScrumReport, DailyScrumSchedule, Sprint, Task
 from orchestration.services.schedules import deactivate_project_schedule
 from orchestration.services.sprints import create_schedule
 from orchestrator_site.tests.live_servers import wait_for
+from perfmetrics.models import Run
 
 from .workers import start_worker, workers
 
@@ -26,6 +33,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DAILY_SCRUM = "orchestration.run_daily_scrum"
 TICK = "orchestration.fire_due_schedules"
 WAIT_S = 40
+URL = "/orchestrate/project/TEST-001"
+BODY = {"action": "analyze_and_orchestrate"}
 
 
 @pytest.fixture(autouse=True)
@@ -122,3 +131,90 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_done_and_the_job_is_retried
     assert DailyScrumReport.objects.count() == 1
     assert jobs(DAILY_SCRUM) == 1
     assert DailyScrumSchedule.objects.get(pk=schedule.pk).last_run_at is not None
+
+
+def concurrently(
+    count: int, call: Callable[[APIClient], Any], credentials: dict[str, str]
+) -> list[Any]:
+    """``call`` from ``count`` threads at once, each with its own client and connection."""
+    barrier = threading.Barrier(count)
+
+    def one(_: int) -> Any:
+        client = APIClient()
+        client.credentials(**credentials)
+        barrier.wait()
+        try:
+            return call(client)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_twenty_concurrent_async_requests_share_one_job_that_a_worker_runs(
+    api_client, tmp_path: Path
+):
+    make_project(backlog=5)
+
+    answers = concurrently(
+        20,
+        lambda c: c.post(URL, BODY, format="json", HTTP_PREFER="respond-async"),
+        api_client._credentials,
+    )
+
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["job_id"] for a in answers}) == 1
+    location = answers[0].headers["Location"]
+    log = tmp_path / "workers.log"
+    with workers(2, log):
+        job = wait_for(
+            lambda: (body := api_client.get(location).json())["status"] == "succeeded" and body,
+            timeout=WAIT_S,
+            message=log.read_text,
+        )
+    run = Run.objects.get()
+    assert job["run_id"] == run.pk
+    assert job["result"]["run_id"] == run.pk
+    assert job["result"]["sprint_id"] == "TEST-001-S01"
+    assert set(job["result"]) == set(api_client.post(URL, BODY, format="json").json())
+    assert Sprint.objects.count() == 1
+
+
+def test_twenty_concurrent_requests_with_one_idempotency_key_act_once(api_client):
+    make_project(backlog=5)
+
+    answers = concurrently(
+        20,
+        lambda c: c.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="same-key"),
+        api_client._credentials,
+    )
+
+    assert {a.status_code for a in answers} == {200}
+    assert all(a.json() == answers[0].json() for a in answers)
+    assert Run.objects.count() == 1
+    assert Sprint.objects.count() == 1
+
+
+def test_orchestrate_all_queues_one_job_per_project_that_workers_run(tmp_path: Path):
+    for i in range(6):
+        make_project(f"FLEET-{i}", backlog=3)
+    make_project("OTHER", backlog=3)
+    stderr = io.StringIO()
+
+    call_command(
+        "orchestrate_all", "--project-prefix", "FLEET-", stdout=io.StringIO(), stderr=stderr
+    )
+
+    assert jobs("orchestration.orchestrate_project") == 6
+    assert "6/6" in stderr.getvalue()
+    log = tmp_path / "workers.log"
+    with workers(2, log):
+        wait_for(
+            lambda: jobs("orchestration.orchestrate_project", "succeeded") == 6,
+            timeout=WAIT_S,
+            message=log.read_text,
+        )
+    assert Run.objects.filter(source="scheduler").count() == 6
+    assert Sprint.objects.filter(project__pk__startswith="FLEET-").count() == 6
+    assert not Sprint.objects.filter(project_id="OTHER").exists()
