@@ -4,6 +4,6 @@ team: registration data people edit; sprints: what orchestration writes as sprin
 decisions: decision configuration, audit trail, history features.
 """
 
-from . import decisions, sprints, team
+from . import decisions, jobs, sprints, team
 
-__all__ = ["decisions", "sprints", "team"]
+__all__ = ["decisions", "jobs", "sprints", "team"]
