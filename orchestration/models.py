@@ -353,8 +353,9 @@ class DailyScrumSchedule(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # db_default: rows bulk-loaded without the column (seed_demo's COPY) are active ones.
     deactivation_reason = models.CharField(
-        max_length=20, choices=DeactivationReason.choices, blank=True
+        max_length=20, choices=DeactivationReason.choices, blank=True, db_default=""
     )
     # When its daily-scrum job last ran; the next fire time is the first after it.
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 from procrastinate import JobContext
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 from rest_framework.renderers import JSONRenderer
 
 from . import selectors
@@ -77,15 +78,24 @@ def run_daily_scrum_job(schedule_id: int) -> str | None:
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
     """Queue again the jobs of workers that stopped sending heartbeats (killed, lost).
 
-    Their transaction died with their connection, so nothing of theirs was written.
+    Their transaction died with their connection, so nothing of theirs was written. A
+    stalled job whose queueing lock another queued job holds already (a later tick
+    queued the same sprint's daily scrum) is marked failed instead: that job does its
+    work, and the two never run side by side.
     """
     manager = context.app.job_manager
     stalled = list(
         await manager.get_stalled_jobs(seconds_since_heartbeat=settings.WORKER_STALLED_AFTER_S)
     )
     for job in stalled:
+        assert job.id is not None
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            logger.warning("job %s (%s) stalled; its work is queued again", job.id, job.task_name)
+            await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+            continue
         logger.warning("retrying job %s (%s) of a stalled worker", job.id, job.task_name)
-        await manager.retry_job(job)
     return len(stalled)
 
 

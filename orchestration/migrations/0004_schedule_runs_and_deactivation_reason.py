@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 choices=[("sprint_closed", "Sprint Closed"), ("operator", "Operator")],
+                db_default="",
                 max_length=20,
             ),
         ),

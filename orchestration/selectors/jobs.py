@@ -72,8 +72,9 @@ def orchestration_job(job_id: int) -> OrchestrationJob:
 
 def queued_job_id(queueing_lock: str) -> int | None:
     """The job waiting in the queue under ``queueing_lock``, if any."""
-    return (
+    job_id = (
         ProcrastinateJob.objects.filter(queueing_lock=queueing_lock, status="todo")
         .values_list("pk", flat=True)
         .first()
     )
+    return None if job_id is None else int(job_id)

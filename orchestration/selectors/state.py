@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 from django.db.models import Count, Q
 
 from ..engine.values import (
@@ -53,22 +53,23 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 
 def lock_project(project_id: str, *, timeout_ms: int) -> Project:
-    """The project with its row lock, waiting at most ``timeout_ms`` (0: no limit).
+    """The project with its row lock, waiting at most ``timeout_ms`` for it.
 
-    Call inside ``transaction.atomic``. The wait happens in a savepoint with PostgreSQL's
-    ``lock_timeout``, so running out of time aborts only the savepoint and raises
-    OrchestrationInProgressError; the caller's transaction has written nothing for it.
-    Later locks of the transaction wait as before (docs/design.md §3.5).
+    Call inside ``transaction.atomic`` and let the error propagate: PostgreSQL's
+    ``lock_timeout`` is set for this one ``SELECT … FOR UPDATE`` and reset after it, and
+    running out of time aborts the transaction, which then rolls back whole, and raises
+    OrchestrationInProgressError (docs/design.md §3.5, "Lock timeout"). Two statements
+    more than ``get_project(lock=True)``.
     """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+        try:
             project = get_project(project_id, lock=True)
-            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-            raise
-        raise OrchestrationInProgressError(project_id) from None
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise OrchestrationInProgressError(project_id) from None
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
     return project
 
 

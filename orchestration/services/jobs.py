@@ -41,12 +41,13 @@ def defer_orchestration(
     for _ in range(_COALESCE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return tasks.orchestrate_project_job.configure(queueing_lock=lock).defer(
+                job_id = tasks.orchestrate_project_job.configure(queueing_lock=lock).defer(
                     project_id=project_id,
                     options=asdict(options),
                     source=source,
                     labels=dict(labels or {}),
                 )
+                return int(job_id)
         except AlreadyEnqueued:
             queued = selectors.queued_job_id(lock)
             if queued is not None:
