@@ -8,7 +8,7 @@ WITH_DB := $(PY) -m orchestrator_site.devdb exec --
 export DJANGO_SETTINGS_MODULE := orchestrator_site.settings
 
 .PHONY: install install-bench lock run test fuzz soak lint format typecheck bench bench-orchestrate \
-	bench-perfmetrics bench-prune bench-fleet migrate manage db-stop clean
+	bench-perfmetrics bench-prune bench-fleet bench-background migrate manage db-stop clean
 
 # Installs come from the lock files (every package pinned, with its hashes); requirements*.txt
 # list what the project asks for, and `make lock` turns them into the lock files.
@@ -34,7 +34,7 @@ lock: install
 
 # Development defaults; values set in the environment win.
 run: export DJANGO_DEBUG ?= 1
-test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune bench-fleet migrate manage: export SECRET_KEY ?= insecure-development-only-secret
+test fuzz soak typecheck bench-orchestrate bench-perfmetrics bench-prune bench-fleet bench-background migrate manage: export SECRET_KEY ?= insecure-development-only-secret
 
 # The benchmarks also need django-silk (the overhead benchmark's comparison), nothing else does.
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.lock
@@ -47,7 +47,10 @@ run: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input
 	$(WITH_DB) $(PY) manage.py seed_demo --if-empty
 	$(WITH_DB) $(PY) manage.py demo_access --port $(PORT)
-	$(WITH_DB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# One worker beside the server (docs/design.md §6, "Background work"); it stops with it.
+	$(WITH_DB) sh -c '$(PY) manage.py procrastinate worker & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
 test: install lint typecheck
 	$(WITH_DB) $(PY) manage.py makemigrations --check --dry-run
@@ -75,7 +78,7 @@ typecheck: install
 	$(WITH_DB) $(VENV)/bin/mypy .
 
 # Every benchmark. Options go to one of them: make bench-perfmetrics ARGS="--only size"
-bench: bench-orchestrate bench-perfmetrics bench-prune
+bench: bench-orchestrate bench-perfmetrics bench-prune bench-background
 
 bench-orchestrate: install
 	$(WITH_DB) $(PY) -m bench.orchestrate $(ARGS)
@@ -91,6 +94,11 @@ bench-prune: install
 # them): make bench-fleet ARGS="--requests 50 --sizes 10,100000"
 bench-fleet: install
 	$(WITH_DB) $(PY) -m bench.fleet $(ARGS)
+
+# Background work: a fleet pass over 10,000 projects with 1 and 2 workers, and 200
+# concurrent calls for one project with and without the lock timeout (ARGS="--only lock").
+bench-background: install
+	$(WITH_DB) $(PY) -m bench.background $(ARGS)
 
 migrate: install
 	$(WITH_DB) $(PY) manage.py migrate --no-input

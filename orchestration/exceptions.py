@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     status = 400
     code = "invalid"
+    # Seconds a client should wait before trying again (a Retry-After header), if any.
+    retry_after: int | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -32,3 +34,23 @@ class ConflictError(DomainError):
 class InvalidInputError(DomainError):
     status = 400
     code = "invalid"
+
+
+class OrchestrationInProgressError(ConflictError):
+    """The project's lock was not free within ORCHESTRATION_LOCK_TIMEOUT_MS."""
+
+    code = "orchestration_in_progress"
+    retry_after = 1
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__(
+            f"Another orchestration of project {project_id!r} is in progress; "
+            "nothing was done. Retry shortly."
+        )
+
+
+class IdempotencyKeyReusedError(DomainError):
+    """The same Idempotency-Key came with another request within its lifetime."""
+
+    status = 422
+    code = "idempotency_key_reused"

@@ -10,10 +10,12 @@ from functools import cache
 from typing import Self, TypeVar
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .engine.values import DecisionMode
 
@@ -394,8 +396,15 @@ class RetrospectiveActionItem(models.Model):
         return self.description
 
 
+class DeactivationReason(models.TextChoices):
+    """Why a schedule stopped: self-heal re-creates neither (docs/design.md §3.3)."""
+
+    SPRINT_CLOSED = "sprint_closed"
+    OPERATOR = "operator"
+
+
 class DailyScrumSchedule(models.Model):
-    """Stands in for the Kubernetes CronJob that runs a sprint's daily scrum."""
+    """A sprint's daily scrum, fired by the workers' periodic task (docs/design.md §6)."""
 
     name = models.CharField(max_length=52, unique=True)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schedules")
@@ -404,6 +413,12 @@ class DailyScrumSchedule(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # db_default: rows bulk-loaded without the column (seed_demo's COPY) are active ones.
+    deactivation_reason = models.CharField(
+        max_length=20, choices=DeactivationReason.choices, blank=True, db_default=""
+    )
+    # When its daily-scrum job last ran; the next fire time is the first after it.
+    last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -599,3 +614,44 @@ class PerftestRun(models.Model):
 
     def __str__(self) -> str:
         return f"perftest {self.label} ({'passed' if self.passed else 'failed'})"
+
+
+class IdempotentRequest(models.Model):
+    """A ``POST /orchestrate/project/{id}`` made with an ``Idempotency-Key`` and the answer
+    it got, replayed for the same key and request for 24 hours (docs/design.md §3.1)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request.")
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    location = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key}"
+
+
+class JobOutcome(models.Model):
+    """What a background job did, beside procrastinate's own job row (which has the
+    status): the run and response body of an orchestration job, or the error a job
+    failed with (docs/design.md §6, "Background work")."""
+
+    job_id = models.BigIntegerField(primary_key=True)
+    task_name = models.CharField(max_length=128)
+    project_id = models.CharField(max_length=IDENTIFIER_LENGTH, blank=True)
+    run_id = models.BigIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-job_id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} job {self.job_id}"

@@ -8,6 +8,11 @@ urlpatterns = [
         orchestrate.OrchestrateProjectView.as_view(),
         name="orchestrate-project",
     ),
+    path(
+        "orchestrate/jobs/<int:job_id>",
+        orchestrate.OrchestrationJobView.as_view(),
+        name="orchestration-job",
+    ),
 ]
 
 # Status, schedules and the intelligence read/config endpoints (docs/design.md §3.7).

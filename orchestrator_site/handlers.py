@@ -42,7 +42,8 @@ RETRY_AFTER = {"Retry-After": "5"}
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.detail, exc.code), status=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return Response(error_body(exc.detail, exc.code), status=exc.status, headers=headers)
     if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         logger.warning("database unavailable: %s", exc)
         return Response(

@@ -96,5 +96,10 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # and the application's lines share one format and one stream.
             "gunicorn.error": {"handlers": [], "propagate": True},
             "gunicorn.access": {"handlers": [], "propagate": True},
+            # procrastinate announces every task and periodic task it registers, in every
+            # process at start-up, and every job deferred; its workers' job lines stay.
+            "procrastinate.blueprints": {"level": "WARNING"},
+            "procrastinate.periodic": {"level": "WARNING"},
+            "procrastinate.jobs": {"level": "WARNING"},
         },
     }

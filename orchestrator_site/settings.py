@@ -114,6 +114,9 @@ INSTALLED_APPS = [
     "perfmetrics",
     "orchestration",
     "orchestrator_site",
+    # Background work (docs/design.md §6, "Background work"): jobs, periodic tasks and
+    # workers coordinated through this same PostgreSQL database.
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +278,22 @@ ORCHESTRATION = {
     "MIN_SIMILAR_PROJECTS": envint("ORCHESTRATION_MIN_SIMILAR_PROJECTS", "3"),
     "MAX_TASK_ADJUSTMENT_PERCENT": envfloat("ORCHESTRATION_MAX_TASK_ADJUSTMENT_PERCENT", "50"),
 }
+
+# Background work (docs/design.md §6, "Background work"). Workers run
+# `manage.py procrastinate worker`; their periodic tasks replace the CronJobs.
+# How often workers look for due daily-scrum schedules and for jobs of dead workers
+# (croniter syntax: a sixth field counts seconds, "* * * * * */5" = every 5 s).
+SCHEDULE_TICK_CRON = env("SCHEDULE_TICK_CRON", "* * * * *")
+# A fleet-wide orchestration pass (one job per project); empty = off.
+ORCHESTRATE_ALL_CRON = env("ORCHESTRATE_ALL_CRON", "")
+# A job whose worker sent no heartbeat for this long is retried (the worker died).
+WORKER_STALLED_AFTER_S = envfloat("WORKER_STALLED_AFTER_S", "30")
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": envfloat("WORKER_HEARTBEAT_S", "10"),
+    "stalled_worker_timeout": WORKER_STALLED_AFTER_S,
+}
+# How long a synchronous orchestration waits for its project's lock before a 409.
+ORCHESTRATION_LOCK_TIMEOUT_MS = envint("ORCHESTRATION_LOCK_TIMEOUT_MS", "5000")
 
 # Performance measurement (perfmetrics/conf.py lists every key and its default).
 PERFMETRICS = {

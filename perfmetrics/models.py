@@ -15,6 +15,8 @@ class Source(models.TextChoices):
     CLI = "cli"
     # Exploratory load from a Locust run (the repository's locustfile.py).
     LOCUST = "locust"
+    # Background work started by a schedule rather than a caller (a fleet-wide pass).
+    SCHEDULER = "scheduler"
 
 
 class Run(models.Model):

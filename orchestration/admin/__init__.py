@@ -5,6 +5,6 @@ decisions: decision configuration, audit trail, history features; perftest: the 
 history of performance test runs.
 """
 
-from . import decisions, perftest, sprints, team
+from . import decisions, jobs, perftest, sprints, team
 
-__all__ = ["decisions", "perftest", "sprints", "team"]
+__all__ = ["decisions", "jobs", "perftest", "sprints", "team"]

@@ -5,6 +5,8 @@ status is edited by people, because nothing in the service closes them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import admin
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
@@ -23,6 +25,7 @@ from ..models import (
     SprintTaskSnapshot,
     Task,
 )
+from ..selectors.schedules import next_run_at
 from .common import (
     ExactSearchMixin,
     LargeTableMixin,
@@ -283,10 +286,15 @@ class DailyScrumScheduleAdmin(LargeTableMixin, ReadOnlyModelAdmin[DailyScrumSche
         "sprint_link",
         "cron_schedule",
         "is_active",
+        "next_run",
+        "last_run_at",
         "created_at",
         "deactivated_at",
+        "deactivation_reason",
     )
-    list_filter = (ProjectFilter, SprintFilter, "is_active")
+    list_filter = (ProjectFilter, SprintFilter, "is_active", "deactivation_reason")
+    # The next run is read in the project's time zone.
+    list_select_related = ("project",)
     search_fields = ("name",)
     ordering = ("-id",)
     sortable_by = ()
@@ -298,3 +306,7 @@ class DailyScrumScheduleAdmin(LargeTableMixin, ReadOnlyModelAdmin[DailyScrumSche
     @admin.display(description="sprint")
     def sprint_link(self, obj: DailyScrumSchedule) -> SafeString | str:
         return change_link(Sprint, obj.sprint_id)
+
+    @admin.display(description="next run")
+    def next_run(self, obj: DailyScrumSchedule) -> datetime | None:
+        return next_run_at(obj)

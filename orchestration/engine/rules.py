@@ -93,10 +93,14 @@ def decide(state: ProjectState, options: OrchestrationOptions, *, today: date) -
                 f"Sprint {active.sprint_id} stays open: {active.tasks.completed} of "
                 f"{active.tasks.total} tasks completed, ends {active.end_date.isoformat()}"
             )
-            heal = options.create_cronjob and not active.schedule_active
+            # Self-heal re-creates a missing schedule only: an inactive one of an open
+            # sprint was switched off by an operator and stays off (§3.3, rule 4).
+            heal = options.create_cronjob and active.schedule_name is None
             if heal:
+                reasoning.append("Its daily-scrum schedule is missing and will be re-created")
+            elif not active.schedule_active and active.schedule_name is not None:
                 reasoning.append(
-                    "Its daily-scrum schedule is missing or inactive and will be re-created"
+                    "Its daily-scrum schedule was deactivated by an operator and stays off"
                 )
 
     create = False

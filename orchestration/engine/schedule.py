@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime, tzinfo
+
+from croniter import croniter
 
 MAX_SCHEDULE_NAME = 52
 _HASH_LENGTH = 12
@@ -83,3 +86,16 @@ def schedule_name(project_id: str, sprint_id: str) -> str:
     readable = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
     prefix = readable[: MAX_SCHEDULE_NAME - _HASH_LENGTH - 1].rstrip("-")
     return f"{prefix}-{suffix}"
+
+
+def next_fire_time(cron: str, *, after: datetime, zone: tzinfo = UTC) -> datetime:
+    """The first time strictly after ``after`` at which ``cron`` fires, read in ``zone``.
+
+    The one place cron expressions are evaluated (docs/design.md §6, "Background
+    work"): a schedule is due when this is at or before now, with ``after`` its last
+    run (or its creation). ``zone`` is the project's time zone, UTC by default; the
+    answer is an aware datetime in UTC.
+    """
+    start = after.astimezone(zone)
+    fire: datetime = croniter(cron, start).get_next(datetime)
+    return fire.astimezone(UTC)

@@ -12,6 +12,7 @@ from .decision_config import (
     decision_config_of,
     project_decision_config,
 )
+from .jobs import ORCHESTRATE_TASK, JobStatus, OrchestrationJob, orchestration_job, queued_job_id
 from .registry import (
     existing_employee_ids,
     existing_task_ids,
@@ -31,10 +32,12 @@ from .registry import (
     list_pto,
     require_project,
 )
+from .schedules import DueSchedule, due_schedules, is_due, next_run_at, schedule_zone
 from .state import (
     CLOSED_SPRINT_STATUSES,
     active_sprint,
     get_project,
+    lock_project,
     project_state,
     projects_with_active_sprint,
     retrospective_count,
@@ -62,11 +65,15 @@ from .status import (
 
 __all__ = [
     "CLOSED_SPRINT_STATUSES",
+    "ORCHESTRATE_TASK",
     "STATUS_SCHEDULE_LIMIT",
     "BacklogCounts",
     "DecisionConfigSource",
     "DecisionImpact",
+    "DueSchedule",
     "ImpactGroup",
+    "JobStatus",
+    "OrchestrationJob",
     "ProjectDecisionConfig",
     "ProjectOverview",
     "ScheduleState",
@@ -77,6 +84,7 @@ __all__ = [
     "decision_audits",
     "decision_config_of",
     "decision_impact",
+    "due_schedules",
     "existing_employee_ids",
     "existing_task_ids",
     "get_action_item",
@@ -86,6 +94,7 @@ __all__ = [
     "get_sprint_detail",
     "get_task",
     "get_tasks",
+    "is_due",
     "list_employees",
     "list_holidays",
     "list_project_action_items",
@@ -94,6 +103,9 @@ __all__ = [
     "list_project_tasks",
     "list_projects",
     "list_pto",
+    "lock_project",
+    "next_run_at",
+    "orchestration_job",
     "project_decision_config",
     "project_overview",
     "project_schedule",
@@ -101,8 +113,10 @@ __all__ = [
     "project_state",
     "project_team_size",
     "projects_with_active_sprint",
+    "queued_job_id",
     "require_project",
     "retrospective_count",
+    "schedule_zone",
     "sprint_outcomes",
     "team_calendar",
     "team_member_ids",

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from ..exceptions import NotFoundError, ProjectNotFoundError
 from ..models import (
     PTO,
+    DailyScrumReport,
     Employee,
     Holiday,
     Project,
@@ -118,8 +119,8 @@ def list_project_sprints(project_id: str) -> QuerySet[Sprint]:
 
 
 def get_sprint_detail(sprint_id: str) -> Sprint:
-    """One sprint with its tasks (and assignees), its closing snapshot and its
-    retrospective with its action items: four queries."""
+    """One sprint with its tasks (and assignees), its closing snapshot, its retrospective
+    with its action items and its daily-scrum reports: five queries."""
     sprint = (
         _with_task_counts(Sprint.objects.filter(pk=sprint_id))
         .prefetch_related(
@@ -133,6 +134,12 @@ def get_sprint_detail(sprint_id: str) -> Sprint:
             Prefetch(
                 "retrospective__action_items",
                 queryset=RetrospectiveActionItem.objects.order_by("id"),
+            ),
+            Prefetch(
+                "daily_reports",
+                queryset=DailyScrumReport.objects.order_by("report_date", "id").only(
+                    "id", "sprint_id", "report_date", "created_at", "summary"
+                ),
             ),
         )
         .select_related("retrospective")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from django.db import OperationalError, connection
 from django.db.models import Count, Q
 
 from ..engine.values import (
@@ -16,7 +17,7 @@ from ..engine.values import (
     SprintOutcome,
     TaskSummary,
 )
-from ..exceptions import ProjectNotFoundError
+from ..exceptions import OrchestrationInProgressError, ProjectNotFoundError
 from ..models import (
     PTO,
     UNASSIGNED_TASK,
@@ -48,6 +49,31 @@ def get_project(project_id: str, *, lock: bool = False) -> Project:
         return queryset.get(pk=project_id)
     except Project.DoesNotExist:
         raise ProjectNotFoundError(project_id) from None
+
+
+# PostgreSQL's SQLSTATE for "lock not available", raised when lock_timeout runs out.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def lock_project(project_id: str, *, timeout_ms: int) -> Project:
+    """The project with its row lock, waiting at most ``timeout_ms`` for it.
+
+    Call inside ``transaction.atomic`` and let the error propagate: PostgreSQL's
+    ``lock_timeout`` is set for this one ``SELECT … FOR UPDATE`` and reset after it, and
+    running out of time aborts the transaction, which then rolls back whole, and raises
+    OrchestrationInProgressError (docs/design.md §3.5, "Lock timeout"). Two statements
+    more than ``get_project(lock=True)``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+        try:
+            project = get_project(project_id, lock=True)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise OrchestrationInProgressError(project_id) from None
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    return project
 
 
 def team_member_ids(project_id: str) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from ..models import (
     Task,
     TaskStatus,
 )
+from .schedules import next_run_at
 from .state import CLOSED_SPRINT_STATUSES, get_project
 
 
@@ -55,6 +56,9 @@ class ScheduleState:
     is_active: bool
     created_at: datetime
     deactivated_at: datetime | None
+    deactivation_reason: str
+    last_run_at: datetime | None
+    next_run_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -151,19 +155,28 @@ def _schedule_state(schedule: DailyScrumSchedule) -> ScheduleState:
         is_active=schedule.is_active,
         created_at=schedule.created_at,
         deactivated_at=schedule.deactivated_at,
+        deactivation_reason=schedule.deactivation_reason,
+        last_run_at=schedule.last_run_at,
+        next_run_at=next_run_at(schedule),
     )
 
 
 def project_schedules(project_id: str, *, limit: int) -> tuple[ScheduleState, ...]:
     """Up to ``limit`` of the project's schedules: active ones first, then the newest."""
-    rows = DailyScrumSchedule.objects.filter(project_id=project_id).order_by(
-        "-is_active", "-created_at", "name"
-    )[:limit]
+    rows = (
+        DailyScrumSchedule.objects.filter(project_id=project_id)
+        .select_related("project")
+        .order_by("-is_active", "-created_at", "name")[:limit]
+    )
     return tuple(_schedule_state(row) for row in rows)
 
 
 def project_schedule(project_id: str, name: str) -> ScheduleState | None:
-    row = DailyScrumSchedule.objects.filter(project_id=project_id, name=name).first()
+    row = (
+        DailyScrumSchedule.objects.filter(project_id=project_id, name=name)
+        .select_related("project")
+        .first()
+    )
     return _schedule_state(row) if row is not None else None
 
 

@@ -19,6 +19,7 @@ from .. import selectors
 from ..models import (
     PTO,
     ActionItemStatus,
+    DailyScrumReport,
     Employee,
     Holiday,
     Project,
@@ -375,6 +376,14 @@ class RetrospectiveSerializer(serializers.ModelSerializer[SprintRetrospective]):
             "action_items",
             "created_at",
         ]
+
+
+class DailyScrumReportSerializer(serializers.ModelSerializer[DailyScrumReport]):
+    ran_at = serializers.DateTimeField(source="created_at", help_text="When it ran.")
+
+    class Meta:
+        model = DailyScrumReport
+        fields = ["id", "report_date", "ran_at", "summary"]
         read_only_fields = fields
 
 
@@ -387,11 +396,23 @@ class SprintDetailSerializer(SprintSerializer):
         help_text="Every task the sprint held when it closed and how far each got; "
         "empty while it is in progress.",
     )
+    daily_scrum_reports = DailyScrumReportSerializer(
+        source="daily_reports",
+        many=True,
+        read_only=True,
+        help_text="Its daily scrums, oldest first: the day each reported and when it ran.",
+    )
 
     retrospective = serializers.SerializerMethodField()
 
     class Meta(SprintSerializer.Meta):
-        fields = [*SprintSerializer.Meta.fields, "tasks", "closing_snapshot", "retrospective"]
+        fields = [
+            *SprintSerializer.Meta.fields,
+            "tasks",
+            "closing_snapshot",
+            "retrospective",
+            "daily_scrum_reports",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(RetrospectiveSerializer(allow_null=True))

@@ -21,6 +21,8 @@ LABEL_MAX_LENGTH = 64
 LABEL_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 # The key under which the label is stored in ``perfmetrics.Run.labels``.
 LABEL_KEY = "label"
+# The sources a caller may claim; `scheduler` is for the workers' own passes.
+CALLER_SOURCES = [(s.value, s.label) for s in Source if s != Source.SCHEDULER]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class RunTagHeadersSerializer(serializers.Serializer[Any]):
 
     def get_fields(self) -> dict[str, Field[Any, Any, Any, Any]]:
         return {
-            SOURCE_HEADER: serializers.ChoiceField(choices=Source.choices, required=False),
+            SOURCE_HEADER: serializers.ChoiceField(choices=CALLER_SOURCES, required=False),
             LABEL_HEADER: serializers.RegexField(
                 LABEL_PATTERN,
                 max_length=LABEL_MAX_LENGTH,
@@ -72,7 +74,7 @@ RUN_TAG_PARAMETERS = [
         str,
         location=OpenApiParameter.HEADER,
         required=False,
-        enum=Source.values,
+        enum=[value for value, _ in CALLER_SOURCES],
         description="Source recorded with the run (default `api`); `perftest` for load tests.",
     ),
     OpenApiParameter(

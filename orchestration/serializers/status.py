@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..engine.values import PatternAnalysis
-from ..models import ProjectStatus, SprintStatus
+from ..models import DeactivationReason, ProjectStatus, SprintStatus
 from .orchestrate import DataQualitySerializer, TaskSummarySerializer, VelocityTrendSerializer
 
 
@@ -40,6 +40,16 @@ class ScheduleSerializer(serializers.Serializer[Any]):
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     deactivated_at = serializers.DateTimeField(allow_null=True)
+    deactivation_reason = serializers.ChoiceField(
+        choices=[("", "active"), *DeactivationReason.choices],
+        help_text="Empty while active; `sprint_closed` or `operator` once stopped.",
+    )
+    last_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="When its daily-scrum job last ran."
+    )
+    next_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it fires next (UTC); null while inactive."
+    )
 
 
 class InsightsDigestSerializer(serializers.Serializer[PatternAnalysis]):

@@ -1,8 +1,9 @@
 """The daily scrum (docs/design.md §3.7): each day moves the active sprint's unfinished tasks along.
 
-It stands in for the work of the team, so the sprint lifecycle runs end to end: a
-Kubernetes CronJob runs ``manage.py run_daily_scrum`` every working day, and the next
-orchestration closes the sprint once every task is done or its end date has passed.
+It stands in for the work of the team, so the sprint lifecycle runs end to end: each
+sprint's schedule fires a worker job (``services/schedules.py``), ``manage.py
+run_daily_scrum`` runs it by hand, and the next orchestration closes the sprint once
+every task is done or its end date has passed.
 """
 
 from __future__ import annotations
@@ -87,14 +88,23 @@ def run_daily_scrum(
         sprint = Sprint.objects.in_progress().filter(project=project).first()
         if sprint is None:
             return DailyScrumOutcome(project_id, None, None, (), report_date=day)
-        if DailyScrumReport.objects.filter(sprint=sprint, report_date=day).exists():
-            return DailyScrumOutcome(
-                project_id, sprint.pk, None, (), already_reported=True, report_date=day
-            )
-        tasks = list(Task.objects.filter(sprint=sprint).order_by("created_at", "task_id"))
-        progressed = _advance(tasks, rng)
-        report = _write_report(sprint, tasks, progressed, report_date=day, rng=rng)
-    return DailyScrumOutcome(project_id, sprint.pk, report.pk, progressed, report_date=day)
+        return advance_sprint(sprint, report_date=day, rng=rng)
+
+
+def advance_sprint(sprint: Sprint, *, report_date: date, rng: random.Random) -> DailyScrumOutcome:
+    """The daily scrum of one sprint in progress. Call inside ``transaction.atomic``
+    holding the project lock; nothing happens when the sprint already has a report for
+    ``report_date``."""
+    if DailyScrumReport.objects.filter(sprint=sprint, report_date=report_date).exists():
+        return DailyScrumOutcome(
+            sprint.project_id, sprint.pk, None, (), already_reported=True, report_date=report_date
+        )
+    tasks = list(Task.objects.filter(sprint=sprint).order_by("created_at", "task_id"))
+    progressed = _advance(tasks, rng)
+    report = _write_report(sprint, tasks, progressed, report_date=report_date, rng=rng)
+    return DailyScrumOutcome(
+        sprint.project_id, sprint.pk, report.pk, progressed, report_date=report_date
+    )
 
 
 def _advance(tasks: list[Task], rng: random.Random) -> tuple[TaskProgress, ...]:

@@ -29,7 +29,7 @@ from ..engine.values import (
     PatternAnalysis,
     ProjectState,
 )
-from ..exceptions import ProjectNotFoundError
+from ..exceptions import OrchestrationInProgressError, ProjectNotFoundError
 from ..metric_names import PATTERN_ANALYSIS, RUN_NAME
 from ..models import DecisionAudit, Project
 from . import sprints
@@ -93,12 +93,15 @@ def orchestrate_project(
     source: str = "api",
     labels: Mapping[str, str] | None = None,
     today: date | None = None,
+    lock_timeout_ms: int | None = None,
 ) -> OrchestrationOutcome:
     """Analyse one project, decide, carry the decision out and record the run.
 
     Everything happens in one transaction under the project's row lock (none for a
     dry run, which changes nothing but is still recorded), so concurrent calls for
-    one project are serialised and a crash leaves nothing half-done.
+    one project are serialised and a crash leaves nothing half-done. With
+    ``lock_timeout_ms`` the wait for the lock is bounded: past it,
+    OrchestrationInProgressError, and nothing is written or recorded.
     """
     with measured_transaction(
         RUN_NAME,
@@ -106,10 +109,10 @@ def orchestrate_project(
         source=source,
         dry_run=options.dry_run,
         labels=labels,
-        unrecorded=(ProjectNotFoundError,),
+        unrecorded=(ProjectNotFoundError, OrchestrationInProgressError),
     ) as run:
         with component("project_analysis"):
-            project = selectors.get_project(project_id, lock=not options.dry_run)
+            project = _project(project_id, options, lock_timeout_ms)
             options = with_project_cadence(options, project)
             # "Today" is the project's day (docs/design.md §3.1, "Project cadence").
             day = today or timezone.localdate(timezone=ZoneInfo(project.time_zone))
@@ -149,6 +152,14 @@ def with_project_cadence(options: OrchestrationOptions, project: Project) -> Orc
     if tasks is not None and "max_tasks_per_sprint" in options.project_defaults:
         options = replace(options, max_tasks_per_sprint=tasks)
     return options
+
+
+def _project(project_id: str, options: OrchestrationOptions, timeout_ms: int | None) -> Project:
+    if options.dry_run:
+        return selectors.get_project(project_id)
+    if timeout_ms:
+        return selectors.lock_project(project_id, timeout_ms=timeout_ms)
+    return selectors.get_project(project_id, lock=True)
 
 
 def summarize_performance(result: RunResult, verdict: RunVerdict) -> PerformanceSummary:

@@ -25,6 +25,7 @@ from ..engine.values import HISTORY_FEATURE_FIELDS, Calendar, DecisionMode
 from ..models import (
     ActionItemStatus,
     DailyScrumSchedule,
+    DeactivationReason,
     Project,
     ProjectHistoryFeatures,
     ProjectStatus,
@@ -109,7 +110,7 @@ def close_sprint(*, project: Project, sprint_id: str, team_size: int | None = No
         not_started=not_started,
     )
     DailyScrumSchedule.objects.filter(sprint_id=sprint_id, is_active=True).update(
-        is_active=False, deactivated_at=now
+        is_active=False, deactivated_at=now, deactivation_reason=DeactivationReason.SPRINT_CLOSED
     )
     refresh_history_features(project.pk, team_size=team_size)
     return ClosedSprint(
@@ -273,6 +274,7 @@ def create_schedule(sprint: Sprint, cron_schedule: str) -> str:
             "cron_schedule": cron_schedule,
             "is_active": True,
             "deactivated_at": None,
+            "deactivation_reason": "",
         },
     )
     return name
@@ -281,6 +283,10 @@ def create_schedule(sprint: Sprint, cron_schedule: str) -> str:
 def deactivate_schedule(*, project_id: str, name: str) -> bool:
     """Deactivate a schedule; False when the project has no schedule of that name."""
     schedules = DailyScrumSchedule.objects.filter(project_id=project_id, name=name)
-    if schedules.filter(is_active=True).update(is_active=False, deactivated_at=timezone.now()):
+    if schedules.filter(is_active=True).update(
+        is_active=False,
+        deactivated_at=timezone.now(),
+        deactivation_reason=DeactivationReason.OPERATOR,
+    ):
         return True
     return schedules.exists()

@@ -21,10 +21,13 @@ from orchestration.models import (
     ActionItemStatus,
     DailyScrumEntry,
     DailyScrumReport,
+    DailyScrumSchedule,
     DecisionAudit,
     DecisionModeConfig,
     Employee,
     Holiday,
+    IdempotentRequest,
+    JobOutcome,
     PerftestBaseline,
     Project,
     RetrospectiveActionItem,
@@ -42,6 +45,8 @@ READ_ONLY = {"sprint", "sprinttasksnapshot", "dailyscrumreport", "dailyscrumsche
     "decisionaudit",
     "projecthistoryfeatures",
     "sprintcontrolaudit",
+    "joboutcome",
+    "idempotentrequest",
 }
 
 
@@ -93,6 +98,16 @@ def seed_history() -> Project:
     PerftestBaseline.objects.create(name="nightly", report={"phases": []})
     extend_sprint(sprint_id=active.pk, weeks=1, reason="holidays", requested_by="admin")
     store_run()
+    JobOutcome.objects.create(
+        job_id=1, task_name="orchestration.orchestrate_project", error="RuntimeError('boom')"
+    )
+    IdempotentRequest.objects.create(
+        user=get_user_model().objects.create_user("client"),
+        key="key-1",
+        fingerprint="0" * 64,
+        status_code=200,
+        body={"run_id": 1},
+    )
     return project
 
 
@@ -285,3 +300,17 @@ def test_large_changelists_only_count_a_bounded_number_of_rows(admin_client):
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts
     assert all("LIMIT 10001" in sql for sql in counts)
+
+
+@pytest.mark.django_db
+def test_a_failed_job_shows_its_error_and_schedules_show_their_next_and_last_run(admin_client):
+    seed_history()
+
+    outcome = admin_client.get(admin_url(JobOutcome, "change", 1))
+    schedules = admin_client.get(admin_url(DailyScrumSchedule, "changelist"))
+    jobs = admin_client.get("/admin/procrastinate/procrastinatejob/")
+
+    assert "RuntimeError(&#x27;boom&#x27;)" in outcome.text
+    assert "next run" in schedules.text.lower()
+    assert "last run at" in schedules.text.lower()
+    assert jobs.status_code == 200

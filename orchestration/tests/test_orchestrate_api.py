@@ -82,7 +82,8 @@ def test_projects_whose_ids_sanitise_alike_keep_their_own_schedules(api_client):
         make_project(project_id, backlog=2)
 
     first = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
-    DailyScrumSchedule.objects.update(is_active=False)
+    # Missing schedules are re-created (a deactivated one stays off, docs/design.md §3.3).
+    DailyScrumSchedule.objects.all().delete()
     healed = {p: orchestrate(api_client, project_id=p).json()["cronjob_name"] for p in projects}
 
     assert len(set(first.values())) == 3
@@ -271,10 +272,10 @@ def test_a_carried_over_task_with_progress_is_in_progress_in_the_next_sprint(api
     assert fresh.status == TaskStatus.ASSIGNED_TO_SPRINT
 
 
-def test_an_open_sprint_with_a_deactivated_schedule_gets_it_back(api_client):
+def test_an_open_sprint_whose_schedule_is_missing_gets_it_back(api_client):
     make_project(backlog=5)
     orchestrate(api_client)
-    DailyScrumSchedule.objects.update(is_active=False, deactivated_at=timezone.now())
+    DailyScrumSchedule.objects.all().delete()
 
     body = orchestrate(api_client).json()
 

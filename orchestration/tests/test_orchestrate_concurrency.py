@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 from django.db import connections
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from conftest import make_project
@@ -15,6 +16,9 @@ THREADS = 20
 
 
 @pytest.mark.django_db(transaction=True)
+# No lock timeout: every call waits its turn, so each sees the state the previous one left
+# (the 409 past the timeout: test_orchestrate_lock_timeout.py).
+@override_settings(ORCHESTRATION_LOCK_TIMEOUT_MS=0)
 def test_twenty_concurrent_calls_open_exactly_one_sprint_and_assign_no_task_twice(api_client):
     make_project(backlog=25)
     credentials = api_client._credentials

@@ -42,7 +42,9 @@ CLIENT_TIMEOUT_S = 300
 
 @pytest.fixture
 def server(transactional_db: None, tmp_path: Path) -> Iterator[Gunicorn]:
-    env = {"DATABASE_URL": database_url()}
+    # No lock timeout: every caller waits its turn, as this test checks the serialisation
+    # (bench/background.py measures the 409s of the default timeout).
+    env = {"DATABASE_URL": database_url(), "ORCHESTRATION_LOCK_TIMEOUT_MS": "0"}
     with running_gunicorn(env=env, log_dir=tmp_path, workers=WORKERS, threads=THREADS) as gunicorn:
         yield gunicorn
 

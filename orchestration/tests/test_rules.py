@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from orchestration.engine.rules import closure_reason, decide, sprint_identifier
@@ -134,15 +135,26 @@ def test_an_empty_sprint_closes_only_at_its_end_date():
     )
 
 
-def test_an_open_sprint_with_an_inactive_schedule_is_healed():
-    decision = decide(state(active=sprint(active=False)), OrchestrationOptions(), today=TODAY)
+def test_an_open_sprint_without_a_schedule_is_healed():
+    missing = replace(sprint(), schedule_name=None, schedule_active=False)
+
+    decision = decide(state(active=missing), OrchestrationOptions(), today=TODAY)
 
     assert decision.heal_schedule
 
 
+def test_a_schedule_an_operator_deactivated_is_never_reactivated():
+    decision = decide(state(active=sprint(active=False)), OrchestrationOptions(), today=TODAY)
+
+    assert not decision.heal_schedule
+    assert any("deactivated by an operator" in r for r in decision.reasoning)
+
+
 def test_healing_respects_create_cronjob_false():
+    missing = replace(sprint(), schedule_name=None, schedule_active=False)
+
     decision = decide(
-        state(active=sprint(active=False)), OrchestrationOptions(create_cronjob=False), today=TODAY
+        state(active=missing), OrchestrationOptions(create_cronjob=False), today=TODAY
     )
 
     assert not decision.heal_schedule

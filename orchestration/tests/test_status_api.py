@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from conftest import add_closed_sprints, make_project
+from orchestration.engine.schedule import next_fire_time
 from orchestration.models import DailyScrumSchedule, Task, TaskStatus
 
 STATUS = "/orchestrate/project/{}/status"
@@ -67,6 +68,11 @@ def test_it_reports_the_open_sprint_backlog_and_schedule(api_client):
             "is_active": True,
             "created_at": schedule.created_at.isoformat().replace("+00:00", "Z"),
             "deactivated_at": None,
+            "deactivation_reason": "",
+            "last_run_at": None,
+            "next_run_at": next_fire_time("0 14 * * 1-5", after=schedule.created_at)
+            .isoformat()
+            .replace("+00:00", "Z"),
         }
     ]
     assert (body["active_schedules"], body["total_schedules"]) == (1, 1)
@@ -220,10 +226,26 @@ def test_deactivating_an_inactive_schedule_keeps_its_deactivation_time(api_clien
 
 
 @pytest.mark.django_db
-def test_the_next_orchestration_heals_a_deactivated_schedule(api_client):
+def test_the_next_orchestration_never_reactivates_a_schedule_an_operator_deactivated(
+    api_client,
+):
     make_project(backlog=5)
     name = open_sprint(api_client)["cronjob_name"]
     api_client.delete(CRONJOB.format("TEST-001", name))
+
+    body = open_sprint(api_client)
+
+    assert body["decisions"]["cronjob_created"] is False
+    schedule = DailyScrumSchedule.objects.get(name=name)
+    assert schedule.is_active is False
+    assert schedule.deactivation_reason == "operator"
+
+
+@pytest.mark.django_db
+def test_the_next_orchestration_recreates_a_missing_schedule(api_client):
+    make_project(backlog=5)
+    name = open_sprint(api_client)["cronjob_name"]
+    DailyScrumSchedule.objects.filter(name=name).delete()
 
     body = open_sprint(api_client)
 

@@ -138,7 +138,8 @@ def manifests() -> Iterator[tuple[Path, dict[str, Any]]]:
 
 
 def deployed_manifests() -> Iterator[tuple[Path, dict[str, Any]]]:
-    """What ``kubectl apply -k k8s/`` applies (everything but the Secret example)."""
+    """What ``kubectl apply -k k8s/overlays/dev`` applies (everything but the Secret example;
+    the prod overlay leaves out ``overlays/dev/postgres`` too)."""
     return ((p, d) for p, d in manifests() if p != SECRET_EXAMPLE)
 
 

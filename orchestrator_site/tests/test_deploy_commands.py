@@ -34,7 +34,7 @@ def referenced_calls() -> list[tuple[str, list[str]]]:
 def test_the_files_run_management_commands():
     names = {call[0] for _, call in referenced_calls()}
 
-    assert {"migrate", "collectstatic", "run_daily_scrum", "perftest"} <= names
+    assert {"migrate", "collectstatic", "procrastinate", "perftest"} <= names
     assert "prune_perfmetrics" in names
 
 

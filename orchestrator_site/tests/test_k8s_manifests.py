@@ -20,6 +20,9 @@ from .deployfiles import K8S, REPO, SECRET_EXAMPLE, containers, one, pod_spec
 # autoscaling/v2 are all GA there) and the newest the pinned kubernetes-validate ships.
 KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")
 WEB = {"app.kubernetes.io/name": "orchestrator", "app.kubernetes.io/component": "web"}
+WORKER = {"app.kubernetes.io/name": "orchestrator", "app.kubernetes.io/component": "worker"}
+OVERLAYS = K8S / "overlays"
+POSTGRES = OVERLAYS / "dev" / "postgres"
 
 
 @pytest.fixture
@@ -58,7 +61,7 @@ def listed_resources(kustomization: Path) -> set[Path]:
     config = yaml.safe_load(kustomization.read_text())
     found: set[Path] = set()
     for entry in config["resources"]:
-        target = kustomization.parent / entry
+        target = (kustomization.parent / entry).resolve()
         assert target.exists(), f"{kustomization}: {entry} does not exist"
         if target.is_dir():
             found |= listed_resources(target / "kustomization.yaml")
@@ -67,10 +70,24 @@ def listed_resources(kustomization: Path) -> set[Path]:
     return found
 
 
-def test_the_kustomization_applies_every_manifest_but_the_secret_example():
-    applied = listed_resources(K8S / "kustomization.yaml")
+def postgres_files() -> set[Path]:
+    return {p for p in deployfiles.manifest_files() if POSTGRES in p.parents}
+
+
+def test_the_dev_overlay_applies_every_manifest_but_the_secret_example():
+    applied = listed_resources(OVERLAYS / "dev" / "kustomization.yaml")
 
     assert applied == set(deployfiles.manifest_files()) - {SECRET_EXAMPLE}
+
+
+def test_the_prod_overlay_applies_the_base_without_postgresql():
+    applied = listed_resources(OVERLAYS / "prod" / "kustomization.yaml")
+
+    assert postgres_files()
+    assert applied == set(deployfiles.manifest_files()) - {SECRET_EXAMPLE} - postgres_files()
+
+
+def test_every_kustomization_uses_the_orchestrator_namespace():
     for kustomization in deployfiles.kustomizations():
         assert yaml.safe_load(kustomization.read_text())["namespace"] == "orchestrator"
 
@@ -117,7 +134,7 @@ def test_every_pod_is_unprivileged_with_a_read_only_root_filesystem():
         if pod_spec(doc)
     ]
 
-    assert len(pods) == 6  # web, migration Job, three CronJobs, PostgreSQL
+    assert len(pods) == 6  # web, worker, migration Job, two CronJobs, PostgreSQL
     for path, spec in pods:
         assert spec["securityContext"]["runAsNonRoot"] is True, path
         assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", path
@@ -215,8 +232,8 @@ def test_cronjobs_never_overlap_and_run_management_commands():
     }
 
     assert {doc["spec"]["concurrencyPolicy"] for doc in cronjobs} == {"Forbid"}
+    # The daily scrum is no CronJob: each sprint's schedule fires in the workers.
     assert commands == {
-        "orchestrator-daily-scrum": ["python", "manage.py", "run_daily_scrum"],
         "orchestrator-perftest": [
             "python",
             "manage.py",
@@ -262,15 +279,55 @@ def test_postgresql_keeps_its_data_on_a_persistent_volume():
     assert {"name": claim["metadata"]["name"], "mountPath": "/var/lib/postgresql/data"} in mounts
 
 
+def test_the_worker_deployment_runs_procrastinate_workers_probed_and_autoscaled():
+    deployment = one("Deployment", "orchestrator-worker")
+    hpa = one("HorizontalPodAutoscaler", "orchestrator-worker")
+    spec = deployment["spec"]
+    worker = spec["template"]["spec"]["containers"][0]
+    health = ["python", "manage.py", "procrastinate", "healthchecks"]
+
+    assert deployfiles.manage_py_calls(worker["command"])[0][:2] == ["procrastinate", "worker"]
+    assert spec["selector"]["matchLabels"] == WORKER
+    assert "replicas" not in spec
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert worker[probe]["exec"]["command"] == health, probe
+    assert {"requests", "limits"} <= set(worker["resources"])
+    refs = [s.get("configMapRef", s.get("secretRef"))["name"] for s in worker["envFrom"]]
+    assert refs == ["orchestrator-config", "orchestrator-secrets"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "orchestrator-worker"
+    assert hpa["spec"]["minReplicas"] >= 2
+
+
+def test_every_resource_and_pod_carries_the_recommended_labels():
+    for path, doc in deployfiles.deployed_manifests():
+        labels = doc["metadata"].get("labels", {})
+        assert labels.get("app.kubernetes.io/name") in {"orchestrator", "postgres"}, path
+        spec = pod_spec(doc)
+        if spec is not None:
+            template = (
+                doc["spec"]["jobTemplate"]["spec"]["template"]
+                if doc["kind"] == "CronJob"
+                else doc["spec"]["template"]
+            )
+            assert "app.kubernetes.io/component" in template["metadata"]["labels"], path
+
+
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-def test_kubectl_renders_the_kustomization_into_valid_resources(no_network):
-    # `kubectl kustomize` is offline: it renders what `kubectl apply -k k8s/` would send.
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_kubectl_renders_each_overlay_into_valid_resources(overlay, no_network):
+    # `kubectl kustomize` is offline: it renders what `kubectl apply -k` would send.
     rendered = subprocess.run(
-        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=True
+        ["kubectl", "kustomize", str(OVERLAYS / overlay)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     documents = [doc for doc in yaml.safe_load_all(rendered) if doc]
     expected = {
-        (doc["kind"], doc["metadata"]["name"]) for _, doc in deployfiles.deployed_manifests()
+        (doc["kind"], doc["metadata"]["name"])
+        for path, doc in deployfiles.deployed_manifests()
+        if overlay == "dev" or POSTGRES not in path.parents
     }
 
     assert {(doc["kind"], doc["metadata"]["name"]) for doc in documents} == expected
@@ -282,18 +339,25 @@ def test_kubectl_renders_the_kustomization_into_valid_resources(no_network):
                 "registry.example.com/project-orchestrator:1.0.0",
                 "postgres:16-bookworm",
             }
+        assert doc["metadata"]["labels"]["app.kubernetes.io/instance"] == f"orchestrator-{overlay}"
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-def test_the_web_pods_record_the_image_tag_as_their_release(no_network):
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_pods_record_the_image_tag_as_their_release(overlay, no_network):
     rendered = subprocess.run(
-        ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=True
+        ["kubectl", "kustomize", str(OVERLAYS / overlay)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
-    (deployment,) = (
-        doc
+    deployments = {
+        doc["metadata"]["name"]: doc
         for doc in yaml.safe_load_all(rendered)
-        if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"] == "orchestrator"
-    )
-    (web,) = (c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "web")
-
-    assert {"name": "APP_RELEASE", "value": web["image"].rsplit(":", 1)[1]} in web["env"]
+        if doc and doc["kind"] == "Deployment"
+    }
+    for name, container in (("orchestrator", "web"), ("orchestrator-worker", "worker")):
+        pod = deployments[name]["spec"]["template"]["spec"]
+        (chosen,) = (c for c in pod["containers"] if c["name"] == container)
+        assert {"name": "APP_RELEASE", "value": chosen["image"].rsplit(":", 1)[1]} in chosen["env"]
