@@ -134,3 +134,22 @@ def test_a_sprints_detail_lists_its_daily_scrum_reports(api_client):
             "summary": report.summary,
         }
     ]
+
+
+@pytest.mark.django_db
+def test_a_schedule_fires_on_its_projects_clock():
+    # 14:00 in Tokyo is 05:00 UTC: at 15:00 UTC today's fire time is long past, while the
+    # same cron of a UTC project (created at 14:30 UTC) is not due until tomorrow.
+    created = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
+    tokyo = scheduled_sprint("TOKYO", created=created - timedelta(hours=12))
+    utc = scheduled_sprint("UTC-PROJECT", created=created)
+    tokyo.project.time_zone = "Asia/Tokyo"
+    tokyo.project.save(update_fields=["time_zone"])
+
+    found = selectors.due_schedules(now=NOW)
+
+    assert [d.schedule_id for d in found] == [tokyo.pk]
+    assert found[0].fire_at == datetime(2026, 12, 1, 5, tzinfo=UTC)
+    assert selectors.next_run_at(
+        DailyScrumSchedule.objects.select_related("project").get(pk=utc.pk)
+    ) == datetime(2026, 12, 2, 14, tzinfo=UTC)
